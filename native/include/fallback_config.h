@@ -1,0 +1,176 @@
+/*
+ * libfallback_config: the C ABI of kong-fallback-config.
+ *
+ * Conventions (shared with the LuaJIT FFI bindings and the CLI):
+ *  - Handles are opaque; create with *_new, release with the matching *_free.
+ *  - Every fallible call returns an fc_status and, on failure, writes a one-line,
+ *    NUL-terminated message into the caller's errbuf (truncated to errbuf_len).
+ *    Messages never contain secret keys, session tokens or private keys.
+ *  - Buffers and strings returned through out-parameters are owned by the caller
+ *    and released with fc_free (or the named *_free function for structures).
+ *  - All functions are thread-safe; one fc_client may be used by many threads.
+ *  - No C++ exception crosses this interface.
+ */
+#ifndef FALLBACK_CONFIG_H
+#define FALLBACK_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FC_API __attribute__((visibility("default")))
+#else
+#define FC_API
+#endif
+
+#define FC_ERRBUF_LEN 512
+
+typedef enum fc_status {
+  FC_OK = 0,
+  FC_EINVAL = 1,        /* a setting or an input is invalid; nothing was sent */
+  FC_ENOTFOUND = 2,     /* no configuration object at the key */
+  FC_EAUTH = 3,         /* the storage refused the credentials or the signature */
+  FC_ESTORAGE = 4,      /* the storage answered with another error */
+  FC_ENETWORK = 5,      /* the storage could not be reached or the transfer broke */
+  FC_EIO = 6,           /* a local file could not be read or written */
+  FC_EPRECONDITION = 7, /* a conditional request's precondition failed */
+  FC_EINTERNAL = 8      /* a bug or an out-of-memory condition */
+} fc_status;
+
+typedef struct fc_settings fc_settings;
+typedef struct fc_client fc_client;
+
+/* Library version, e.g. "0.1.0". Static storage. */
+FC_API const char *fc_version(void);
+
+/* Short, stable name of a status, e.g. "ENOTFOUND". Static storage. */
+FC_API const char *fc_status_name(int status);
+
+/* Releases a string or buffer returned by this library. NULL is allowed. */
+FC_API void fc_free(void *p);
+
+/* ---- settings ---------------------------------------------------------- */
+
+/*
+ * Settings are name/value strings. Names:
+ *   storage            s3://bucket/prefix, gcs://bucket/prefix or file:///dir
+ *   endpoint           S3-compatible endpoint URL (path-style addressing)
+ *   region             AWS region
+ *   access_key_id, secret_access_key, session_token
+ *   s3_put_params      JSON object of extra PutObject parameters (AWS SDK names)
+ *   uploader           node id recorded with each upload
+ *   connect_timeout_ms connection timeout (default 5000)
+ *   stall_timeout_ms   abort a transfer that moves no byte for this long (default 30000)
+ * An empty value unsets the setting.
+ */
+FC_API fc_settings *fc_settings_new(void);
+FC_API void fc_settings_free(fc_settings *settings);
+FC_API int fc_settings_set(fc_settings *settings, const char *name, const char *value,
+                           char *errbuf, size_t errbuf_len);
+/* Reads Kong's and AWS's environment variables (see README) into the settings. */
+FC_API int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len);
+
+/* ---- client ------------------------------------------------------------ */
+
+/* Validates the settings and creates a client. The settings may be freed after. */
+FC_API int fc_client_new(const fc_settings *settings, fc_client **out,
+                         char *errbuf, size_t errbuf_len);
+FC_API void fc_client_free(fc_client *client);
+
+/* The storage key of a gateway version's configuration: <prefix>/<version>/config.json. */
+FC_API int fc_client_config_key(const fc_client *client, const char *version, char **out_key,
+                                char *errbuf, size_t errbuf_len);
+
+/* The display URL of a version's configuration, e.g. s3://bucket/prefix/3.9.0.0/config.json. */
+FC_API int fc_client_config_url(const fc_client *client, const char *version, char **out_url,
+                                char *errbuf, size_t errbuf_len);
+
+/*
+ * Uploads a declarative configuration. data must be a JSON object; anything else is
+ * refused before a byte is sent, so a stored backup is never replaced by garbage.
+ * The buffer is read in place (not copied) and must stay valid until the call returns.
+ */
+FC_API int fc_client_put(fc_client *client, const char *version, const char *data, size_t len,
+                         char *errbuf, size_t errbuf_len);
+
+/* Like fc_client_put, streaming the file from disk (constant memory). */
+FC_API int fc_client_put_file(fc_client *client, const char *version, const char *path,
+                              char *errbuf, size_t errbuf_len);
+
+/* Downloads a version's configuration into a new buffer (release with fc_free). */
+FC_API int fc_client_get(fc_client *client, const char *version, char **out_data,
+                         size_t *out_len, char *errbuf, size_t errbuf_len);
+
+/*
+ * Downloads into a file: the bytes are streamed to a temporary file beside path,
+ * which replaces path only when the download is complete.
+ */
+FC_API int fc_client_get_file(fc_client *client, const char *version, const char *path,
+                              char *errbuf, size_t errbuf_len);
+
+/* Downloads into an open file descriptor (for stdout); nothing is written on error statuses. */
+FC_API int fc_client_get_fd(fc_client *client, const char *version, int fd,
+                            char *errbuf, size_t errbuf_len);
+
+FC_API int fc_client_delete(fc_client *client, const char *version,
+                            char *errbuf, size_t errbuf_len);
+
+typedef struct fc_object_info {
+  char *key;             /* storage key, relative to the bucket (or the file root) */
+  char *version;         /* the gateway version segment, or NULL for other objects */
+  uint64_t size;         /* bytes */
+  int64_t last_modified; /* unix time in seconds, -1 when unknown */
+  char *etag;            /* may be NULL */
+  char *uploader;        /* node id of the uploader, may be NULL */
+} fc_object_info;
+
+/* Metadata of a version's configuration object. Release with fc_object_info_free. */
+FC_API int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,
+                          char *errbuf, size_t errbuf_len);
+FC_API void fc_object_info_free(fc_object_info *info);
+
+/* Every object under the prefix, sorted by key. Release with fc_object_list_free. */
+FC_API int fc_client_list(fc_client *client, fc_object_info **out_items, size_t *out_count,
+                          char *errbuf, size_t errbuf_len);
+FC_API void fc_object_list_free(fc_object_info *items, size_t count);
+
+/* The newest gateway version (by version number) that has a configuration. */
+FC_API int fc_client_newest_version(fc_client *client, char **out_version,
+                                    char *errbuf, size_t errbuf_len);
+
+/* ---- debugging: SigV4 ----------------------------------------------------- */
+
+typedef struct fc_sign_options {
+  const char *region;  /* required */
+  const char *service; /* required, e.g. "s3" */
+  const char *time;    /* ISO 8601, e.g. 2013-05-24T00:00:00Z or 20130524T000000Z */
+  int s3;              /* 1: S3 rules; 0: the generic rules other AWS services use */
+  int normalize_path;  /* generic rules only: 1 to normalise the path (the default) */
+} fc_sign_options;
+
+typedef struct fc_sign_result {
+  char *canonical_request;
+  char *string_to_sign;
+  char *signed_headers; /* "x-amz-date: ...\n" lines the signer added, then Authorization */
+  char *authorization;  /* the Authorization header value */
+} fc_sign_result;
+
+/*
+ * Signs a raw HTTP/1.1 request (request line, headers, blank line, body) with the
+ * credentials in settings. Every header present is signed; x-amz-date (and with s3,
+ * x-amz-content-sha256) is added. Release the result with fc_sign_result_free.
+ */
+FC_API int fc_sign_raw_request(const fc_settings *settings, const char *raw, size_t raw_len,
+                               const fc_sign_options *options, fc_sign_result **out,
+                               char *errbuf, size_t errbuf_len);
+FC_API void fc_sign_result_free(fc_sign_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FALLBACK_CONFIG_H */

@@ -1,0 +1,356 @@
+// The C ABI: every entry point catches everything, maps it to a status and a
+// one-line message in the caller's buffer, and hands out malloc'd memory that
+// fc_free releases.
+#include "fallback_config.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "client.h"
+#include "config/settings.h"
+#include "http/raw_request.h"
+#include "util/error.h"
+#include "util/strings.h"
+#include "util/time.h"
+
+struct fc_settings {
+  fc::Settings settings;
+};
+
+struct fc_client {
+  explicit fc_client(const fc::Settings &s) : client(s) {}
+  fc::Client client;
+};
+
+namespace {
+
+void write_error(char *errbuf, size_t errbuf_len, const std::string &message) {
+  if (!errbuf || errbuf_len == 0) return;
+  std::string line = fc::one_line(message);
+  size_t n = std::min(line.size(), errbuf_len - 1);
+  std::memcpy(errbuf, line.data(), n);
+  errbuf[n] = '\0';
+}
+
+// Runs body; converts every exception into a status and a message.
+template <typename Body>
+int guarded(char *errbuf, size_t errbuf_len, Body body) {
+  try {
+    body();
+    if (errbuf && errbuf_len) errbuf[0] = '\0';
+    return FC_OK;
+  } catch (const fc::Error &e) {
+    write_error(errbuf, errbuf_len, e.what());
+    return e.status();
+  } catch (const std::bad_alloc &) {
+    write_error(errbuf, errbuf_len, "out of memory");
+    return FC_EINTERNAL;
+  } catch (const std::exception &e) {
+    write_error(errbuf, errbuf_len, std::string("internal error: ") + e.what());
+    return FC_EINTERNAL;
+  } catch (...) {
+    write_error(errbuf, errbuf_len, "internal error");
+    return FC_EINTERNAL;
+  }
+}
+
+char *dup_string(const std::string &s) {
+  char *p = static_cast<char *>(std::malloc(s.size() + 1));
+  if (!p) throw std::bad_alloc();
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
+
+char *dup_or_null(const std::string &s) { return s.empty() ? nullptr : dup_string(s); }
+
+void require(const void *p, const char *name) {
+  if (!p) fc::fail(FC_EINVAL, std::string(name) + " must not be NULL");
+}
+
+void fill_info(fc_object_info *out, const fc::ObjectInfo &info, const fc::Client *client) {
+  *out = fc_object_info{};
+  out->key = dup_string(info.key);
+  if (client) {
+    auto v = client->version_of(info.key);
+    if (v) out->version = dup_string(*v);
+  }
+  out->size = info.size;
+  out->last_modified = info.last_modified;
+  out->etag = dup_or_null(info.etag);
+  out->uploader = dup_or_null(info.uploader);
+}
+
+void clear_info(fc_object_info *info) {
+  std::free(info->key);
+  std::free(info->version);
+  std::free(info->etag);
+  std::free(info->uploader);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *fc_version(void) { return FC_VERSION; }
+
+const char *fc_status_name(int status) {
+  switch (status) {
+    case FC_OK: return "OK";
+    case FC_EINVAL: return "EINVAL";
+    case FC_ENOTFOUND: return "ENOTFOUND";
+    case FC_EAUTH: return "EAUTH";
+    case FC_ESTORAGE: return "ESTORAGE";
+    case FC_ENETWORK: return "ENETWORK";
+    case FC_EIO: return "EIO";
+    case FC_EPRECONDITION: return "EPRECONDITION";
+    case FC_EINTERNAL: return "EINTERNAL";
+    default: return "EUNKNOWN";
+  }
+}
+
+void fc_free(void *p) { std::free(p); }
+
+fc_settings *fc_settings_new(void) { return new (std::nothrow) fc_settings(); }
+
+void fc_settings_free(fc_settings *settings) { delete settings; }
+
+int fc_settings_set(fc_settings *settings, const char *name, const char *value, char *errbuf,
+                    size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(settings, "settings");
+    require(name, "name");
+    settings->settings.set(name, value ? value : "");
+  });
+}
+
+int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(settings, "settings");
+    settings->settings.load_env();
+  });
+}
+
+int fc_client_new(const fc_settings *settings, fc_client **out, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(settings, "settings");
+    require(out, "out");
+    *out = nullptr;
+    *out = new fc_client(settings->settings);
+  });
+}
+
+void fc_client_free(fc_client *client) { delete client; }
+
+int fc_client_config_key(const fc_client *client, const char *version, char **out_key, char *errbuf,
+                         size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out_key, "out_key");
+    *out_key = dup_string(client->client.config_key(version));
+  });
+}
+
+int fc_client_config_url(const fc_client *client, const char *version, char **out_url, char *errbuf,
+                         size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out_url, "out_url");
+    *out_url = dup_string(client->client.config_url(version));
+  });
+}
+
+int fc_client_put(fc_client *client, const char *version, const char *data, size_t len, char *errbuf,
+                  size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    if (!data && len) fc::fail(FC_EINVAL, "data must not be NULL");
+    client->client.put(version, data ? data : "", len);
+  });
+}
+
+int fc_client_put_file(fc_client *client, const char *version, const char *path, char *errbuf,
+                       size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(path, "path");
+    client->client.put_file(version, path);
+  });
+}
+
+int fc_client_get(fc_client *client, const char *version, char **out_data, size_t *out_len, char *errbuf,
+                  size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out_data, "out_data");
+    require(out_len, "out_len");
+    *out_data = nullptr;
+    *out_len = 0;
+    std::string data = client->client.get(version);
+    *out_data = dup_string(data);
+    *out_len = data.size();
+  });
+}
+
+int fc_client_get_file(fc_client *client, const char *version, const char *path, char *errbuf,
+                       size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(path, "path");
+    client->client.get_file(version, path);
+  });
+}
+
+int fc_client_get_fd(fc_client *client, const char *version, int fd, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    if (fd < 0) fc::fail(FC_EINVAL, "fd must be an open file descriptor");
+    client->client.get_fd(version, fd);
+  });
+}
+
+int fc_client_delete(fc_client *client, const char *version, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    client->client.remove(version);
+  });
+}
+
+int fc_client_stat(fc_client *client, const char *version, fc_object_info **out, char *errbuf,
+                   size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out, "out");
+    *out = nullptr;
+    fc::ObjectInfo info = client->client.stat(version);
+    auto *result = static_cast<fc_object_info *>(std::calloc(1, sizeof(fc_object_info)));
+    if (!result) throw std::bad_alloc();
+    try {
+      fill_info(result, info, &client->client);
+    } catch (...) {
+      clear_info(result);
+      std::free(result);
+      throw;
+    }
+    *out = result;
+  });
+}
+
+void fc_object_info_free(fc_object_info *info) {
+  if (!info) return;
+  clear_info(info);
+  std::free(info);
+}
+
+int fc_client_list(fc_client *client, fc_object_info **out_items, size_t *out_count, char *errbuf,
+                   size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(out_items, "out_items");
+    require(out_count, "out_count");
+    *out_items = nullptr;
+    *out_count = 0;
+    std::vector<fc::ObjectInfo> objects = client->client.list();
+    if (objects.empty()) return;
+    auto *items = static_cast<fc_object_info *>(std::calloc(objects.size(), sizeof(fc_object_info)));
+    if (!items) throw std::bad_alloc();
+    try {
+      for (size_t i = 0; i < objects.size(); ++i) fill_info(&items[i], objects[i], &client->client);
+    } catch (...) {
+      fc_object_list_free(items, objects.size());  // calloc'd: unfilled entries are NULL
+      throw;
+    }
+    *out_items = items;
+    *out_count = objects.size();
+  });
+}
+
+void fc_object_list_free(fc_object_info *items, size_t count) {
+  if (!items) return;
+  for (size_t i = 0; i < count; ++i) clear_info(&items[i]);
+  std::free(items);
+}
+
+int fc_client_newest_version(fc_client *client, char **out_version, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(out_version, "out_version");
+    *out_version = dup_string(client->client.newest_version());
+  });
+}
+
+int fc_sign_raw_request(const fc_settings *settings, const char *raw, size_t raw_len,
+                        const fc_sign_options *options, fc_sign_result **out, char *errbuf,
+                        size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(settings, "settings");
+    require(raw, "raw");
+    require(options, "options");
+    require(out, "out");
+    *out = nullptr;
+    if (!options->region || !*options->region) fc::fail(FC_EINVAL, "--region is required");
+    if (!options->service || !*options->service) fc::fail(FC_EINVAL, "--service is required");
+    fc::validate_credentials(settings->settings.credentials);
+    fc::sigv4::Params params;
+    params.credentials = settings->settings.credentials;
+    params.region = options->region;
+    params.service = options->service;
+    params.rules = options->s3 ? fc::sigv4::Rules::S3 : fc::sigv4::Rules::Generic;
+    params.normalize_path = options->normalize_path != 0;
+    params.time = std::time(nullptr);
+    if (options->time && *options->time && !fc::parse_iso8601_utc(options->time, &params.time))
+      fc::fail(FC_EINVAL, "--time must be ISO 8601 UTC, e.g. 2013-05-24T00:00:00Z or 20130524T000000Z");
+
+    fc::RawRequest parsed = fc::parse_raw_request(std::string_view(raw, raw_len));
+    fc::sigv4::Signer signer;
+    fc::sigv4::Signature sig = signer.sign(parsed.request, params);
+    std::string added;
+    for (const auto &[name, value] : sig.added_headers)
+      if (name != "x-amz-security-token") added += name + ": " + value + "\n";
+    if (!params.credentials.session_token.empty()) added += "x-amz-security-token: <AWS_SESSION_TOKEN>\n";
+    added += "Authorization: " + sig.authorization + "\n";
+
+    // The canonical request carries the session token in clear: print a placeholder.
+    // The string to sign still holds the hash of the real canonical request.
+    const std::string &token = params.credentials.session_token;
+    if (!token.empty())
+      for (size_t at = sig.canonical_request.find(token); at != std::string::npos;
+           at = sig.canonical_request.find(token, at))
+        sig.canonical_request.replace(at, token.size(), "<AWS_SESSION_TOKEN>");
+
+    auto *result = static_cast<fc_sign_result *>(std::calloc(1, sizeof(fc_sign_result)));
+    if (!result) throw std::bad_alloc();
+    try {
+      result->canonical_request = dup_string(sig.canonical_request);
+      result->string_to_sign = dup_string(sig.string_to_sign);
+      result->signed_headers = dup_string(added);
+      result->authorization = dup_string(sig.authorization);
+    } catch (...) {
+      fc_sign_result_free(result);
+      throw;
+    }
+    *out = result;
+  });
+}
+
+void fc_sign_result_free(fc_sign_result *result) {
+  if (!result) return;
+  std::free(result->canonical_request);
+  std::free(result->string_to_sign);
+  std::free(result->signed_headers);
+  std::free(result->authorization);
+  std::free(result);
+}
+
+}  // extern "C"

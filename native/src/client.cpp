@@ -1,0 +1,171 @@
+#include "client.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fc {
+
+namespace {
+
+struct StringSink : http::Sink {
+  std::string data;
+  void write(const char *p, size_t n) override { data.append(p, n); }
+};
+
+struct FdSink : http::Sink {
+  int fd;
+  std::string name;
+  FdSink(int fd, std::string name) : fd(fd), name(std::move(name)) {}
+  void write(const char *p, size_t n) override {
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) fail(FC_EIO, "cannot write " + name + ": " + std::strerror(errno));
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+};
+
+struct FileCloser {
+  void operator()(std::FILE *f) const { std::fclose(f); }
+};
+
+void validate_uploader(const std::string &uploader) {
+  if (uploader.size() > 256) fail(FC_EINVAL, "uploader (node id) is longer than 256 bytes");
+  for (char c : uploader)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+      fail(FC_EINVAL, "uploader (node id) must be printable ASCII");
+}
+
+bool all_digits(const std::string &s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string_view without_leading_zeros(std::string_view s) {
+  size_t i = s.find_first_not_of('0');
+  return i == std::string_view::npos ? s.substr(s.size() - 1) : s.substr(i);
+}
+
+}  // namespace
+
+bool version_less(const std::string &a, const std::string &b) {
+  std::vector<std::string> pa = split(a, '.'), pb = split(b, '.');
+  for (size_t i = 0; i < std::min(pa.size(), pb.size()); ++i) {
+    if (pa[i] == pb[i]) continue;
+    if (all_digits(pa[i]) && all_digits(pb[i])) {
+      // Compare as numbers of any length: shorter (without leading zeros) is smaller.
+      std::string_view x = without_leading_zeros(pa[i]), y = without_leading_zeros(pb[i]);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      continue;
+    }
+    return pa[i] < pb[i];
+  }
+  return pa.size() < pb.size();
+}
+
+Client::Client(const Settings &settings)
+    : location_(parse_location(settings.storage)), uploader_(settings.uploader) {
+  validate_uploader(uploader_);
+  storage_ = make_storage(location_, settings);
+}
+
+void Client::put(const std::string &version, const char *data, size_t len) {
+  PutRequest req;
+  req.key = config_key(version);
+  req.payload = check_json_object(std::string_view(data, len), "the configuration");
+  req.body = http::Body::memory(data, len);
+  req.uploader = uploader_;
+  storage_->put(req);
+}
+
+void Client::put_file(const std::string &version, const std::string &path) {
+  PutRequest req;
+  req.key = config_key(version);
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) fail(FC_EIO, "cannot open " + path + ": " + std::strerror(errno));
+  // One pass checks and hashes; the second streams the same bytes to storage.
+  req.payload = check_json_object_file(file.get(), path);
+  if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail(FC_EIO, "cannot rewind " + path + ": " + std::strerror(errno));
+  req.body = http::Body::from_file(file.get(), req.payload.size);
+  req.uploader = uploader_;
+  storage_->put(req);
+}
+
+std::string Client::get(const std::string &version) {
+  StringSink sink;
+  storage_->get(config_key(version), sink);
+  return std::move(sink.data);
+}
+
+void Client::get_file(const std::string &version, const std::string &path) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  std::string tmp = dir + "/." + target.filename().string() + ".tmp.XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) fail(FC_EIO, "cannot create a temporary file in " + dir + ": " + std::strerror(errno));
+  try {
+    FdSink sink(fd, tmp);
+    storage_->get(config_key(version), sink);
+    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) fail(FC_EIO, "cannot write " + tmp + ": " + std::strerror(errno));
+    if (::close(fd) != 0) {
+      fd = -1;
+      fail(FC_EIO, "cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    fd = -1;
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail(FC_EIO, "cannot rename into " + path + ": " + std::strerror(errno));
+  } catch (...) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+void Client::get_fd(const std::string &version, int fd) {
+  FdSink sink(fd, "the output");
+  storage_->get(config_key(version), sink);
+}
+
+void Client::remove(const std::string &version) {
+  const std::string key = config_key(version);
+  storage_->head(key);  // S3 deletes missing keys silently; say so instead
+  storage_->remove(key);
+}
+
+ObjectInfo Client::stat(const std::string &version) { return storage_->head(config_key(version)); }
+
+std::vector<ObjectInfo> Client::list() { return storage_->list(location_.key_prefix()); }
+
+std::optional<std::string> Client::version_of(const std::string &key) const {
+  const std::string prefix = location_.key_prefix();
+  if (!starts_with(key, prefix) || !ends_with(key, "/config.json")) return std::nullopt;
+  std::string version = key.substr(prefix.size(), key.size() - prefix.size() - std::strlen("/config.json"));
+  if (version.empty() || version.find('/') != std::string::npos) return std::nullopt;
+  return version;
+}
+
+std::string Client::newest_version() {
+  std::optional<std::string> newest;
+  for (const ObjectInfo &o : list()) {
+    std::optional<std::string> v = version_of(o.key);
+    if (v && (!newest || version_less(*newest, *v))) newest = v;
+  }
+  if (!newest)
+    fail(FC_ENOTFOUND, "no fallback config under " + location_.url_of(location_.key_prefix()) +
+                           " (no <version>/config.json object)");
+  return *newest;
+}
+
+}  // namespace fc

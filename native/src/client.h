@@ -1,0 +1,46 @@
+// A client of one storage location: maps gateway versions to Kong's key layout
+// and refuses to upload anything that is not a JSON object.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.h"
+#include "storage/location.h"
+#include "storage/storage.h"
+
+namespace fc {
+
+class Client {
+ public:
+  explicit Client(const Settings &settings);  // throws FC_EINVAL
+
+  std::string config_key(const std::string &version) const { return location_.config_key(version); }
+  std::string config_url(const std::string &version) const { return location_.url_of(config_key(version)); }
+
+  void put(const std::string &version, const char *data, size_t len);
+  void put_file(const std::string &version, const std::string &path);
+  std::string get(const std::string &version);
+  void get_file(const std::string &version, const std::string &path);
+  void get_fd(const std::string &version, int fd);
+  void remove(const std::string &version);
+  ObjectInfo stat(const std::string &version);
+  std::vector<ObjectInfo> list();
+  std::string newest_version();
+
+  // The version segment of "<prefix>/<version>/config.json", if key is one.
+  std::optional<std::string> version_of(const std::string &key) const;
+
+ private:
+  Location location_;
+  std::string uploader_;
+  std::unique_ptr<Storage> storage_;
+};
+
+// Orders gateway versions: numeric dot-separated parts compare as numbers
+// ("3.10.0.0" > "3.9.1.0"); anything else compares as text.
+bool version_less(const std::string &a, const std::string &b);
+
+}  // namespace fc

@@ -1,0 +1,61 @@
+#include "config/settings.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fc {
+
+namespace {
+
+long parse_millis(std::string_view name, std::string_view value) {
+  std::string text(value);
+  char *end = nullptr;
+  errno = 0;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v <= 0 || v > 24L * 3600 * 1000)
+    fail(FC_EINVAL, std::string(name) + " must be a positive number of milliseconds, got '" + one_line(value) + "'");
+  return v;
+}
+
+}  // namespace
+
+void Settings::set(std::string_view name, std::string_view value) {
+  if (name == "storage") storage = value;
+  else if (name == "endpoint") endpoint = value;
+  else if (name == "region") region = value;
+  else if (name == "s3_put_params") s3_put_params = value;
+  else if (name == "uploader") uploader = value;
+  else if (name == "access_key_id") credentials.access_key_id = value;
+  else if (name == "secret_access_key") credentials.secret_access_key = value;
+  else if (name == "session_token") credentials.session_token = value;
+  else if (name == "connect_timeout_ms") connect_timeout_ms = value.empty() ? 5000 : parse_millis(name, value);
+  else if (name == "stall_timeout_ms") stall_timeout_ms = value.empty() ? 30000 : parse_millis(name, value);
+  else fail(FC_EINVAL, "unknown setting '" + one_line(name) + "'");
+}
+
+void Settings::load_env() {
+  struct Mapping {
+    const char *variable;
+    const char *setting;
+  };
+  // Order matters: AWS_REGION wins over AWS_DEFAULT_REGION, as in the AWS SDKs.
+  static const Mapping kMappings[] = {
+      {"KONG_CLUSTER_FALLBACK_CONFIG_STORAGE", "storage"},
+      {"AWS_CONFIG_STORAGE_ENDPOINT", "endpoint"},
+      {"AWS_DEFAULT_REGION", "region"},
+      {"AWS_REGION", "region"},
+      {"KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG", "s3_put_params"},
+      {"AWS_ACCESS_KEY_ID", "access_key_id"},
+      {"AWS_SECRET_ACCESS_KEY", "secret_access_key"},
+      {"AWS_SESSION_TOKEN", "session_token"},
+  };
+  for (const auto &m : kMappings) {
+    std::string v = getenv_or_empty(m.variable);
+    if (!v.empty()) set(m.setting, v);
+  }
+}
+
+}  // namespace fc

@@ -1,0 +1,28 @@
+// The library's settings: what Kong's environment variables (or the plugin's
+// config, or CLI flags) say, before any of it is validated by a client.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "auth/aws_credentials.h"
+
+namespace fc {
+
+struct Settings {
+  std::string storage;        // KONG_CLUSTER_FALLBACK_CONFIG_STORAGE
+  std::string endpoint;       // AWS_CONFIG_STORAGE_ENDPOINT
+  std::string region;         // AWS_REGION, then AWS_DEFAULT_REGION
+  std::string s3_put_params;  // KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG
+  std::string uploader;       // node id written with each upload
+  AwsCredentials credentials; // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+  long connect_timeout_ms = 5000;
+  long stall_timeout_ms = 30000;
+
+  // Throws fc::Error(FC_EINVAL) for an unknown name or a bad number.
+  void set(std::string_view name, std::string_view value);
+  // Applies the environment variables that are set (and non-empty).
+  void load_env();
+};
+
+}  // namespace fc

@@ -1,0 +1,42 @@
+// SHA-256, HMAC-SHA256, hex and base64 on OpenSSL EVP. Algorithms are fetched once
+// per process; contexts are reused per thread, so hashing allocates nothing.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace fc::crypto {
+
+using Sha256 = std::array<unsigned char, 32>;
+
+Sha256 sha256(std::string_view data);
+Sha256 hmac_sha256(std::string_view key, std::string_view data);
+std::string hex(const unsigned char *data, size_t len);
+inline std::string hex(const Sha256 &d) { return hex(d.data(), d.size()); }
+std::string base64(std::string_view data);
+// Strict decoding: returns false on characters outside the alphabet or bad padding.
+bool base64_decode(std::string_view text, std::string *out);
+std::string md5_base64(std::string_view data);
+inline std::string_view as_view(const Sha256 &d) {
+  return std::string_view(reinterpret_cast<const char *>(d.data()), d.size());
+}
+
+// Incremental SHA-256 for streamed bodies.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream &) = delete;
+  Sha256Stream &operator=(const Sha256Stream &) = delete;
+  void update(const void *data, size_t len);
+  Sha256 finish();
+
+ private:
+  EVP_MD_CTX *ctx_;
+};
+
+}  // namespace fc::crypto

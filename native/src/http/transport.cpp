@@ -1,0 +1,211 @@
+#include "http/transport.h"
+
+#include <curl/curl.h>
+
+#include <cstring>
+#include <exception>
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fc::http {
+
+namespace {
+
+constexpr size_t kMaxBufferedErrorBody = 1 << 20;
+constexpr size_t kMaxIdleHandles = 4;
+
+void global_init_once() {
+  // curl_global_init is not thread-safe; do it once, before any handle exists.
+  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (rc != CURLE_OK) fail(FC_EINTERNAL, "curl_global_init failed");
+}
+
+// State of one transfer, reached from libcurl's C callbacks.
+struct Transfer {
+  const Body *body = nullptr;
+  size_t body_offset = 0;
+  Sink *sink = nullptr;
+  CURL *curl = nullptr;
+  Response response;
+  std::exception_ptr error;  // a sink's exception, rethrown after curl returns
+};
+
+size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata) {
+  auto *t = static_cast<Transfer *>(userdata);
+  size_t want = size * nitems;
+  size_t left = t->body->size - t->body_offset;
+  if (want > left) want = left;
+  if (want == 0) return 0;
+  if (t->body->file) {
+    size_t n = std::fread(buffer, 1, want, t->body->file);
+    if (n == 0) {
+      t->error = std::make_exception_ptr(Error(FC_EIO, "the upload file ended early or could not be read"));
+      return CURL_READFUNC_ABORT;
+    }
+    want = n;
+  } else {
+    std::memcpy(buffer, t->body->data + t->body_offset, want);
+  }
+  t->body_offset += want;
+  return want;
+}
+
+// libcurl rewinds the body when it must resend it (a reused connection that
+// turned out dead, or a 100-continue refusal).
+int on_seek(void *userdata, curl_off_t offset, int origin) {
+  auto *t = static_cast<Transfer *>(userdata);
+  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t->body->size)
+    return CURL_SEEKFUNC_CANTSEEK;
+  if (t->body->file) {
+    long delta = static_cast<long>(offset) - static_cast<long>(t->body_offset);
+    if (std::fseek(t->body->file, delta, SEEK_CUR) != 0) return CURL_SEEKFUNC_FAIL;
+  }
+  t->body_offset = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) {
+  auto *t = static_cast<Transfer *>(userdata);
+  size_t len = size * nmemb;
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 200 && status < 300 && t->sink) {
+    try {
+      t->sink->write(data, len);
+    } catch (...) {
+      t->error = std::current_exception();
+      return CURL_WRITEFUNC_ERROR;
+    }
+    return len;
+  }
+  if (t->response.body.size() < kMaxBufferedErrorBody || (status >= 200 && status < 300))
+    t->response.body.append(data, len);
+  return len;
+}
+
+size_t on_header(char *data, size_t size, size_t nitems, void *userdata) {
+  auto *t = static_cast<Transfer *>(userdata);
+  size_t len = size * nitems;
+  std::string_view line(data, len);
+  if (starts_with(line, "HTTP/")) {
+    t->response.headers.clear();  // a new response (after 100 Continue)
+    return len;
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos)
+    t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                                     std::string(trim(line.substr(colon + 1))));
+  return len;
+}
+
+}  // namespace
+
+struct Transport::Handle {
+  CURL *curl = nullptr;
+  ~Handle() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+};
+
+std::string Response::header(std::string_view name) const {
+  for (const auto &h : headers)
+    if (h.first == name) return h.second;
+  return {};
+}
+
+Transport::Transport(Options options) : options_(options) { global_init_once(); }
+
+Transport::~Transport() = default;
+
+std::unique_ptr<Transport::Handle> Transport::acquire() const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto h = std::move(idle_.back());
+      idle_.pop_back();
+      curl_easy_reset(h->curl);  // keeps live connections
+      return h;
+    }
+  }
+  auto h = std::make_unique<Handle>();
+  h->curl = curl_easy_init();
+  if (!h->curl) fail(FC_EINTERNAL, "curl_easy_init failed");
+  return h;
+}
+
+void Transport::release(std::unique_ptr<Handle> handle) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handle));
+}
+
+Response Transport::perform(const std::string &method, const std::string &url, const Headers &headers,
+                            const Body &body, Sink *sink) const {
+  std::unique_ptr<Handle> handle = acquire();
+  CURL *curl = handle->curl;
+  Transfer t;
+  t.body = &body;
+  t.sink = sink;
+  t.curl = curl;
+
+  struct curl_slist *list = nullptr;
+  for (const auto &[name, value] : headers) {
+    std::string line = name + ": " + value;
+    struct curl_slist *next = curl_slist_append(list, line.c_str());
+    if (!next) {
+      curl_slist_free_all(list);
+      fail(FC_EINTERNAL, "out of memory building request headers");
+    }
+    list = next;
+  }
+  // libcurl adds "Accept: */*" unless told not to; it is not signed, so drop it.
+  list = curl_slist_append(list, "Accept:");
+
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "./" and "//"
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (options_.stall_timeout_ms + 999) / 1000);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "kong-fallback-config/" FC_VERSION);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  if (method == "PUT" || method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size));
+    if (method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
+  } else if (method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(list);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t.response.status);
+  if (t.error) std::rethrow_exception(t.error);  // the handle is dropped: state unknown
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] ? one_line(errbuf) : curl_easy_strerror(rc);
+    fail(FC_ENETWORK, detail);
+  }
+  release(std::move(handle));
+  return std::move(t.response);
+}
+
+std::string host_header_value(const std::string &scheme, const std::string &host, int port) {
+  bool default_port = port <= 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  return default_port ? host : host + ":" + std::to_string(port);
+}
+
+}  // namespace fc::http

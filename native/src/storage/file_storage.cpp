@@ -1,0 +1,179 @@
+#include "storage/file_storage.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kUploaderXattr = "user.fallback_config.uploader";
+constexpr std::string_view kTempPrefix = ".tmp.";
+constexpr size_t kChunk = 256 * 1024;
+
+[[noreturn]] void fail_errno(const std::string &what) {
+  fail(FC_EIO, what + ": " + std::strerror(errno));
+}
+
+// Closes a descriptor and removes a half-written temporary file on every exit path.
+struct TempFile {
+  std::string path;
+  int fd = -1;
+  bool keep = false;
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (!keep && !path.empty()) ::unlink(path.c_str());
+  }
+};
+
+void write_all(int fd, const char *data, size_t len, const std::string &path) {
+  while (len > 0) {
+    ssize_t n = ::write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("cannot write " + path);
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+void fsync_dir(const std::string &dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail_errno("cannot open directory " + dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) fail_errno("cannot fsync directory " + dir);
+}
+
+std::string read_uploader(const std::string &path) {
+  char buf[256];
+  ssize_t n = ::getxattr(path.c_str(), kUploaderXattr, buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+FileStorage::FileStorage(Location location) : location_(std::move(location)) {}
+
+std::string FileStorage::path_of(const std::string &key) const { return location_.root_dir + "/" + key; }
+
+void FileStorage::put(const PutRequest &req) {
+  const std::string path = path_of(req.key);
+  const std::string dir = fs::path(path).parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail(FC_EIO, "cannot create directory " + dir + ": " + ec.message());
+
+  TempFile tmp;
+  tmp.path = dir + "/" + std::string(kTempPrefix) + fs::path(path).filename().string() + ".XXXXXX";
+  tmp.fd = ::mkstemp(tmp.path.data());
+  if (tmp.fd < 0) {
+    tmp.path.clear();
+    fail_errno("cannot create a temporary file in " + dir);
+  }
+  if (::fchmod(tmp.fd, 0644) != 0) fail_errno("cannot chmod " + tmp.path);
+
+  if (req.body.file) {
+    std::vector<char> buf(kChunk);
+    size_t left = req.body.size;
+    while (left > 0) {
+      size_t n = std::fread(buf.data(), 1, std::min(left, buf.size()), req.body.file);
+      if (n == 0) fail(FC_EIO, "the upload file ended early or could not be read");
+      write_all(tmp.fd, buf.data(), n, tmp.path);
+      left -= n;
+    }
+  } else {
+    write_all(tmp.fd, req.body.data, req.body.size, tmp.path);
+  }
+  if (!req.uploader.empty())  // best effort: some file systems have no user xattrs
+    (void)::fsetxattr(tmp.fd, kUploaderXattr, req.uploader.data(), req.uploader.size(), 0);
+  if (::fsync(tmp.fd) != 0) fail_errno("cannot fsync " + tmp.path);
+  if (::close(tmp.fd) != 0) {
+    tmp.fd = -1;
+    fail_errno("cannot close " + tmp.path);
+  }
+  tmp.fd = -1;
+  if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
+  tmp.keep = true;
+  fsync_dir(dir);
+}
+
+void FileStorage::get(const std::string &key, http::Sink &sink) {
+  const std::string path = path_of(key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
+  if (fd < 0) fail_errno("cannot open " + path);
+  TempFile guard;  // only closes fd
+  guard.fd = fd;
+  std::vector<char> buf(kChunk);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("cannot read " + path);
+    if (n == 0) break;
+    sink.write(buf.data(), static_cast<size_t>(n));
+  }
+}
+
+ObjectInfo FileStorage::head(const std::string &key) {
+  const std::string path = path_of(key);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
+    fail_errno("cannot stat " + path);
+  }
+  ObjectInfo info;
+  info.key = key;
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.last_modified = st.st_mtime;
+  // Like S3's ETag for a plain upload, this changes whenever the content may have.
+  info.etag = "\"" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
+              std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec) + "\"";
+  info.uploader = read_uploader(path);
+  return info;
+}
+
+void FileStorage::remove(const std::string &key) {
+  const std::string path = path_of(key);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
+    fail_errno("cannot remove " + path);
+  }
+}
+
+std::vector<ObjectInfo> FileStorage::list(const std::string &prefix) {
+  std::vector<ObjectInfo> out;
+  std::error_code ec;
+  const fs::path root(location_.root_dir);
+  if (!fs::exists(root, ec)) return out;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  if (ec) fail(FC_EIO, "cannot list " + location_.root_dir + ": " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) fail(FC_EIO, "cannot list " + location_.root_dir + ": " + ec.message());
+    if (!it->is_regular_file(ec)) continue;
+    if (starts_with(it->path().filename().string(), kTempPrefix)) continue;  // an upload in flight
+    std::string key = fs::relative(it->path(), root, ec).generic_string();
+    if (ec || !starts_with(key, prefix)) continue;
+    try {
+      out.push_back(head(key));
+    } catch (const Error &e) {
+      if (e.status() != FC_ENOTFOUND) throw;  // removed while listing
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ObjectInfo &a, const ObjectInfo &b) { return a.key < b.key; });
+  return out;
+}
+
+}  // namespace fc

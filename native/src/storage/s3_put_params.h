@@ -1,0 +1,20 @@
+// KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG: extra PutObject parameters in the AWS
+// SDK's naming ({"ServerSideEncryption":"aws:kms","SSEKMSKeyId":"..."}), turned
+// into the request headers S3 expects.
+#pragma once
+
+#include <string_view>
+
+#include "http/transport.h"
+
+namespace fc {
+
+struct S3PutParams {
+  http::Headers put_headers;   // sent with PutObject
+  http::Headers read_headers;  // sent with GetObject/HeadObject too (SSE-C, payer, owner)
+};
+
+// Throws fc::Error(FC_EINVAL) naming the parameter at fault; never echoes a value.
+S3PutParams parse_s3_put_params(std::string_view json);
+
+}  // namespace fc

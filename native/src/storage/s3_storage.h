@@ -1,0 +1,48 @@
+// Amazon S3 and S3-compatible stores (Ceph RGW, MinIO) over SigV4.
+// With an endpoint (AWS_CONFIG_STORAGE_ENDPOINT) requests are path-style,
+// /<bucket>/<key> on that host; otherwise virtual-hosted on the regional AWS
+// endpoint, <bucket>.s3.<region>.amazonaws.com.
+#pragma once
+
+#include "auth/sigv4.h"
+#include "storage/s3_put_params.h"
+#include "storage/storage.h"
+
+namespace fc {
+
+class S3Storage : public Storage {
+ public:
+  S3Storage(Location location, const Settings &settings);
+  void put(const PutRequest &request) override;
+  void get(const std::string &key, http::Sink &sink) override;
+  ObjectInfo head(const std::string &key) override;
+  void remove(const std::string &key) override;
+  std::vector<ObjectInfo> list(const std::string &prefix) override;
+
+ private:
+  struct Call {
+    const char *operation;  // S3 API name, for messages
+    std::string method;
+    std::string key;        // "" for bucket-level calls
+    sigv4::NameValues query;
+    http::Headers headers;
+    http::Body body;
+    std::string payload_hash = std::string(sigv4::kEmptyPayloadHash);
+    http::Sink *sink = nullptr;
+  };
+  http::Response send(Call &call) const;
+  [[noreturn]] void fail_with(const Call &call, const http::Response &response) const;
+
+  Location location_;
+  AwsCredentials credentials_;
+  std::string region_;
+  std::string scheme_;  // http or https
+  std::string host_;    // without port
+  int port_ = 0;        // 0: the scheme's default
+  bool path_style_ = false;
+  S3PutParams put_params_;
+  http::Transport transport_;
+  sigv4::Signer signer_;
+};
+
+}  // namespace fc

@@ -1,0 +1,50 @@
+// The storage backends' common interface. Keys are relative to the bucket (or
+// the file root); the client maps gateway versions to keys.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/json_object_check.h"
+#include "config/settings.h"
+#include "http/transport.h"
+#include "storage/location.h"
+
+namespace fc {
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  int64_t last_modified = -1;  // unix seconds
+  std::string etag;
+  std::string uploader;
+};
+
+struct PutRequest {
+  std::string key;
+  http::Body body;          // read in place, never copied
+  CheckedPayload payload;   // size and SHA-256 of body
+  std::string uploader;     // node id, recorded as object metadata
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual void put(const PutRequest &request) = 0;
+  // Streams the object into sink. Throws FC_ENOTFOUND when there is none.
+  virtual void get(const std::string &key, http::Sink &sink) = 0;
+  virtual ObjectInfo head(const std::string &key) = 0;
+  virtual void remove(const std::string &key) = 0;
+  // Every object whose key starts with prefix, in key order.
+  virtual std::vector<ObjectInfo> list(const std::string &prefix) = 0;
+};
+
+// Throws FC_EINVAL when the settings do not fit the location's scheme.
+std::unique_ptr<Storage> make_storage(const Location &location, const Settings &settings);
+
+// The one message used everywhere a configuration is missing.
+std::string missing_config_message(const std::string &url);
+
+}  // namespace fc

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "client.h"
+#include "util/error.h"
+
+using namespace fc;
+namespace fs = std::filesystem;
+
+class FileStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/fc-file-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    settings_.storage = "file://" + dir_ + "/store/kong";
+    settings_.uploader = "node-1";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string dir_;
+  Settings settings_;
+};
+
+TEST_F(FileStorageTest, PutGetStatListDelete) {
+  Client client(settings_);
+  const std::string cfg = "{\"_format_version\":\"3.0\"}";
+  client.put("3.9.0.0", cfg.data(), cfg.size());
+  client.put("3.10.0.0", cfg.data(), cfg.size());
+  EXPECT_TRUE(fs::exists(dir_ + "/store/kong/3.9.0.0/config.json"));
+  EXPECT_EQ(client.get("3.9.0.0"), cfg);
+  ObjectInfo info = client.stat("3.9.0.0");
+  EXPECT_EQ(info.size, cfg.size());
+  EXPECT_GT(info.last_modified, 0);
+  std::vector<ObjectInfo> all = client.list();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].key, "3.10.0.0/config.json");
+  EXPECT_EQ(client.newest_version(), "3.10.0.0");
+  client.remove("3.10.0.0");
+  EXPECT_EQ(client.newest_version(), "3.9.0.0");
+  try {
+    client.remove("3.10.0.0");
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.status(), FC_ENOTFOUND);
+    EXPECT_EQ(std::string(e.what()), "no fallback config at file://" + dir_ + "/store/kong/3.10.0.0/config.json");
+  }
+}
+
+TEST_F(FileStorageTest, RefusedUploadLeavesTheStoredConfigIntact) {
+  Client client(settings_);
+  const std::string good = "{\"a\":1}";
+  client.put("3.9.0.0", good.data(), good.size());
+  for (std::string bad : {std::string("[1]"), std::string("{\"a\":"), std::string("")})
+    EXPECT_THROW(client.put("3.9.0.0", bad.data(), bad.size()), Error);
+  EXPECT_EQ(client.get("3.9.0.0"), good);
+  // No temporary file is left behind.
+  size_t files = 0;
+  for (auto &e : fs::recursive_directory_iterator(dir_ + "/store")) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);
+}
+
+TEST_F(FileStorageTest, PutFileStreamsAndGetFileIsAtomic) {
+  Client client(settings_);
+  std::string src = dir_ + "/in.json";
+  std::ofstream(src) << "{\"big\":\"" << std::string(1 << 20, 'x') << "\"}";
+  client.put_file("3.9.0.0", src);
+  std::string out = dir_ + "/out.json";
+  client.get_file("3.9.0.0", out);
+  std::ifstream a(src), b(out);
+  std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_EQ(sa, sb);
+  // A failed download leaves an existing output file untouched.
+  EXPECT_THROW(client.get_file("9.9.9.9", out), Error);
+  std::ifstream c(out);
+  std::string sc((std::istreambuf_iterator<char>(c)), {});
+  EXPECT_EQ(sc, sa);
+}
+
+TEST_F(FileStorageTest, EmptyStorageHasNoNewestVersion) {
+  Client client(settings_);
+  EXPECT_TRUE(client.list().empty());
+  try {
+    client.newest_version();
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.status(), FC_ENOTFOUND);
+  }
+}
+
+TEST(VersionOrder, ComparesNumerically) {
+  EXPECT_TRUE(version_less("3.9.1.0", "3.10.0.0"));
+  EXPECT_TRUE(version_less("3.2.0.0", "3.2.0.1"));
+  EXPECT_FALSE(version_less("3.10.0.0", "3.9.9.9"));
+  EXPECT_TRUE(version_less("3.9", "3.9.0"));
+  EXPECT_FALSE(version_less("3.9.0.0", "3.9.0.0"));
+  EXPECT_TRUE(version_less("99999999999999999999.1", "100000000000000000000.0"));
+}

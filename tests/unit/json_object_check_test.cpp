@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "config/json_object_check.h"
+#include "crypto/digest.h"
+#include "util/error.h"
+
+using namespace fc;
+
+namespace {
+std::string error_of(const std::string &data) {
+  try {
+    check_json_object(data, "cfg");
+  } catch (const Error &e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::FILE *file_with(const std::string &data) {
+  std::FILE *f = std::tmpfile();
+  std::fwrite(data.data(), 1, data.size(), f);
+  std::rewind(f);
+  return f;
+}
+}  // namespace
+
+TEST(JsonObjectCheck, AcceptsObjectsAndHashesThem) {
+  std::string cfg = " {\"_format_version\":\"3.0\",\"services\":[{\"name\":\"ü\"}]}\n";
+  CheckedPayload p = check_json_object(cfg, "cfg");
+  EXPECT_EQ(p.size, cfg.size());
+  EXPECT_EQ(p.sha256, crypto::sha256(cfg));
+}
+
+TEST(JsonObjectCheck, RefusesEverythingElse) {
+  EXPECT_NE(error_of("").find("empty"), std::string::npos);
+  EXPECT_NE(error_of("[1,2]").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(error_of("\"str\"").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(error_of("{\"a\":1").find("not valid JSON"), std::string::npos);  // truncated
+  EXPECT_NE(error_of("{} {}").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(std::string("{}\0garbage", 10)).find("unexpected bytes"), std::string::npos);
+  EXPECT_NE(error_of("{\"a\":\"\xff\"}").find("not valid JSON"), std::string::npos);  // bad UTF-8
+}
+
+TEST(JsonObjectCheck, FileVersionStreamsLargeInputAndMatchesMemoryVersion) {
+  std::string big = "{\"items\":[";
+  for (int i = 0; i < 50000; ++i) big += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  big += "]}";
+  ASSERT_GT(big.size(), 3u * 64 * 1024);  // spans several read chunks
+  std::FILE *f = file_with(big);
+  CheckedPayload p = check_json_object_file(f, "big.json");
+  std::fclose(f);
+  EXPECT_EQ(p.size, big.size());
+  EXPECT_EQ(p.sha256, crypto::sha256(big));
+
+  std::FILE *g = file_with(std::string("{}\0x", 4));
+  EXPECT_THROW(check_json_object_file(g, "nul.json"), Error);
+  std::fclose(g);
+  std::FILE *h = file_with("[]");
+  EXPECT_THROW(check_json_object_file(h, "arr.json"), Error);
+  std::fclose(h);
+}
+
+TEST(JsonObjectCheck, DeepNestingDoesNotOverflowTheStack) {
+  std::string deep = "{\"a\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
+  EXPECT_NO_THROW(check_json_object(deep, "deep"));
+}
