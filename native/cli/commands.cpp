@@ -65,7 +65,8 @@ SettingsPtr load_settings(const Args &args) {
                         err, sizeof err),
         err);
   static const std::pair<const char *, const char *> kFlagToSetting[] = {
-      {"storage", "storage"}, {"endpoint", "endpoint"}, {"region", "region"}, {"s3-put-params", "s3_put_params"}};
+      {"storage", "storage"},           {"endpoint", "endpoint"},          {"region", "region"},
+      {"s3-put-params", "s3_put_params"}, {"page-size", "list_page_size"}};
   for (const auto &[flag, setting] : kFlagToSetting)
     if (args.values.count(flag)) check(fc_settings_set(settings.get(), setting, args.value(flag).c_str(), err, sizeof err), err);
   return settings;
@@ -274,7 +275,8 @@ const Command kCommands[] = {
     {"ls", "list versions and objects under the prefix",
      "Usage: fallback-config ls [options]\n\n"
      "Lists every object under the prefix with its gateway version (- for objects that\n"
-     "are not a <version>/config.json), size and modification time.\n",
+     "are not a <version>/config.json), size and modification time.\n\n"
+     "  --page-size N     keys per listing request, 1 to 1000 (default 1000)\n",
      run_guarded<cmd_ls>},
     {"stat", "show size, time, etag and uploader of a configuration",
      "Usage: fallback-config stat [--kong-version VERSION] [options]\n\n"

@@ -65,6 +65,7 @@ FC_API void fc_free(void *p);
  *   uploader           node id recorded with each upload
  *   connect_timeout_ms connection timeout (default 5000)
  *   stall_timeout_ms   abort a transfer that moves no byte for this long (default 30000)
+ *   list_page_size     keys per listing request, 1 to 1000 (default 1000)
  * An empty value unsets the setting.
  */
 FC_API fc_settings *fc_settings_new(void);

@@ -94,18 +94,29 @@ class HashingFileStream {
   bool read_error_ = false;
 };
 
+// Parses the whole stream; returns RapidJSON's result and whether the top level
+// was an object.
 template <typename Stream>
-void parse_or_fail(Stream &stream, const std::string &what) {
+rapidjson::ParseResult parse(Stream &stream, bool *top_is_object) {
   rapidjson::Reader reader;
   TopLevelHandler handler;
   // Iterative parsing: deeply nested input cannot exhaust the stack.
-  rapidjson::ParseResult ok =
+  rapidjson::ParseResult result =
       reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(stream, handler);
-  if (!ok)
-    fail(FC_EINVAL, what + " is not valid JSON: " + rapidjson::GetParseError_En(ok.Code()) + " at byte " +
-                        std::to_string(ok.Offset()));
-  if (!handler.top_is_object)
-    fail(FC_EINVAL, what + " is not a JSON object: a declarative configuration starts with '{'");
+  *top_is_object = handler.top_is_object;
+  return result;
+}
+
+void fail_unless_object(const rapidjson::ParseResult &result, bool top_is_object, size_t total,
+                        const std::string &what) {
+  if (result.IsError()) {
+    if (result.Offset() >= total)
+      fail(FC_EINVAL, what + " is not valid JSON: it ends early at byte " + std::to_string(total) + " (truncated?)");
+    std::string reason = rapidjson::GetParseError_En(result.Code());
+    if (!reason.empty() && reason.back() == '.') reason.pop_back();
+    fail(FC_EINVAL, what + " is not valid JSON: " + reason + " at byte " + std::to_string(result.Offset()));
+  }
+  if (!top_is_object) fail(FC_EINVAL, what + " is not a JSON object: a declarative configuration starts with '{'");
 }
 
 // RapidJSON stops at a NUL byte as if the input ended there.
@@ -121,7 +132,9 @@ CheckedPayload check_json_object(std::string_view data, const std::string &what)
   if (data.empty()) fail(FC_EINVAL, what + " is empty");
   rapidjson::MemoryStream ms(data.data(), data.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(ms);
-  parse_or_fail(stream, what);
+  bool is_object = false;
+  rapidjson::ParseResult result = parse(stream, &is_object);
+  fail_unless_object(result, is_object, data.size(), what);
   fail_on_trailing_bytes(stream.Tell(), data.size(), what);
   return CheckedPayload{data.size(), crypto::sha256(data)};
 }
@@ -131,10 +144,12 @@ CheckedPayload check_json_object_file(std::FILE *file, const std::string &what) 
   HashingFileStream stream(file, &hash);
   if (stream.read_failed()) fail(FC_EIO, "cannot read " + what + ": " + std::strerror(errno));
   if (stream.total() == 0) fail(FC_EINVAL, what + " is empty");
-  parse_or_fail(stream, what);
+  bool is_object = false;
+  rapidjson::ParseResult result = parse(stream, &is_object);
   size_t parsed = stream.Tell();
   stream.drain();
   if (stream.read_failed()) fail(FC_EIO, "cannot read " + what + ": " + std::strerror(errno));
+  fail_unless_object(result, is_object, stream.total(), what);
   fail_on_trailing_bytes(parsed, stream.total(), what);
   return CheckedPayload{stream.total(), hash.finish()};
 }

@@ -10,14 +10,18 @@ namespace fc {
 
 namespace {
 
-long parse_millis(std::string_view name, std::string_view value) {
+long parse_number(std::string_view name, std::string_view value, long min, long max, const char *what) {
   std::string text(value);
   char *end = nullptr;
   errno = 0;
   long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || v <= 0 || v > 24L * 3600 * 1000)
-    fail(FC_EINVAL, std::string(name) + " must be a positive number of milliseconds, got '" + one_line(value) + "'");
+  if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max)
+    fail(FC_EINVAL, std::string(name) + " must be " + what + ", got '" + one_line(value) + "'");
   return v;
+}
+
+long parse_millis(std::string_view name, std::string_view value) {
+  return parse_number(name, value, 1, 24L * 3600 * 1000, "a positive number of milliseconds");
 }
 
 }  // namespace
@@ -33,6 +37,7 @@ void Settings::set(std::string_view name, std::string_view value) {
   else if (name == "session_token") credentials.session_token = value;
   else if (name == "connect_timeout_ms") connect_timeout_ms = value.empty() ? 5000 : parse_millis(name, value);
   else if (name == "stall_timeout_ms") stall_timeout_ms = value.empty() ? 30000 : parse_millis(name, value);
+  else if (name == "list_page_size") list_page_size = value.empty() ? 1000 : static_cast<int>(parse_number(name, value, 1, 1000, "a number of keys from 1 to 1000"));
   else fail(FC_EINVAL, "unknown setting '" + one_line(name) + "'");
 }
 

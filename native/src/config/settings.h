@@ -18,6 +18,7 @@ struct Settings {
   AwsCredentials credentials; // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
   long connect_timeout_ms = 5000;
   long stall_timeout_ms = 30000;
+  int list_page_size = 1000;  // keys per listing request (S3's maximum)
 
   // Throws fc::Error(FC_EINVAL) for an unknown name or a bad number.
   void set(std::string_view name, std::string_view value);

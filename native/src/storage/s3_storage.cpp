@@ -64,6 +64,7 @@ S3Storage::S3Storage(Location location, const Settings &settings)
     : location_(std::move(location)),
       credentials_(settings.credentials),
       region_(settings.region.empty() ? kDefaultRegion : settings.region),
+      list_page_size_(settings.list_page_size),
       put_params_(parse_s3_put_params(settings.s3_put_params)),
       transport_(http::Options{settings.connect_timeout_ms, settings.stall_timeout_ms}) {
   validate_credentials(credentials_);
@@ -142,6 +143,7 @@ void S3Storage::fail_with(const Call &call, const http::Response &resp) const {
   if (err.code == "SignatureDoesNotMatch")
     msg += " (check AWS_SECRET_ACCESS_KEY; `fallback-config sign` shows the canonical request)";
   if (err.code == "RequestTimeTooSkewed") msg += " (check this host's clock)";
+  if (err.code == "NoSuchBucket") msg += " (the bucket '" + location_.bucket + "' does not exist)";
   if (!err.request_id.empty()) msg += " (request id " + err.request_id + ")";
   fc_status status = FC_ESTORAGE;
   if (resp.status == 401 || resp.status == 403) status = FC_EAUTH;
@@ -191,6 +193,7 @@ std::vector<ObjectInfo> S3Storage::list(const std::string &prefix) {
   std::string token;
   for (;;) {
     Call call{"ListObjectsV2", "GET", "", {{"list-type", "2"}, {"prefix", prefix}}, {}, http::Body::none()};
+    call.query.emplace_back("max-keys", std::to_string(list_page_size_));
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
     http::Response resp = send(call);
     if (resp.status != 200) fail_with(call, resp);

@@ -39,6 +39,7 @@ class S3Storage : public Storage {
   std::string scheme_;  // http or https
   std::string host_;    // without port
   int port_ = 0;        // 0: the scheme's default
+  int list_page_size_;
   bool path_style_ = false;
   S3PutParams put_params_;
   http::Transport transport_;

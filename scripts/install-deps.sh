@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on Debian 12, as root. Idempotent:
+# apt-get runs only when a package is missing.
+#   scripts/install-deps.sh build   compiler, libraries (the demo needs only these)
+#   scripts/install-deps.sh test    + GoogleTest, Ceph RGW, awscli, Node.js and the npm test deps
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-test}
+build_pkgs=(cmake g++ make pkg-config libcurl4-openssl-dev libssl-dev rapidjson-dev libtinyxml2-dev)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
+  radosgw ceph-mon ceph-osd uuid-runtime curl iproute2 time
+  nodejs npm)
+
+want=("${build_pkgs[@]}")
+[ "$what" = test ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  # node and npm may come from outside Debian's packages (an image's own build).
+  if [ "$p" = nodejs ] && command -v node >/dev/null; then continue; fi
+  if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# awscli is the S3 client operators use: the interop peer. Any install will do.
+if [ "$what" = test ] && ! command -v aws >/dev/null; then missing+=(awscli); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[deps] installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # --no-install-recommends keeps Ceph to the daemons we start ourselves.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$what" = test ] && [ ! -d tests/differential/node_modules ]; then
+  echo "[deps] npm ci in tests/differential" >&2
+  (cd tests/differential && npm ci --no-audit --no-fund --silent)
+fi
