@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh build
-cmake -S . -B build -DFC_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
-CLI=$PWD/build/native/fallback-config
+cmake -S . -B build-demo -DFC_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-demo -j"$(nproc)" >/dev/null
+CLI=$PWD/build-demo/native/fallback-config
 
 STORE=$(mktemp -d /tmp/fallback-config-demo.XXXXXX)
 trap 'rm -rf "$STORE"' EXIT

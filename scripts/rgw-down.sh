@@ -25,11 +25,11 @@ ours() {
         [[ ${p#/proc/} == "$$" ]] && continue
         while IFS= read -r -d '' arg; do
             if [[ $arg == "$CONF" ]]; then
-                read -r comm <"$p/comm" 2>/dev/null || comm="?"
+                read -r comm 2>/dev/null <"$p/comm" || comm="?"
                 echo "${p#/proc/} $comm"
                 break
             fi
-        done <"$p/cmdline" 2>/dev/null
+        done 2>/dev/null <"$p/cmdline" # stderr first: the process may be gone
     done
 }
 

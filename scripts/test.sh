@@ -45,11 +45,11 @@ run_suite() {
   [ "$rc" -eq 0 ] || status=1
 }
 
-run_suite "release" "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite "release" "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFC_BUILD_TESTS=ON
 # detect_leaks: libcurl/OpenSSL keep process-wide caches on purpose; leaks in
 # our code are still caught by the leak checker, which is on.
 ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite "asan+ubsan" "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DFC_SANITIZE=ON
+  run_suite "asan+ubsan" "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DFC_BUILD_TESTS=ON -DFC_SANITIZE=ON
 
 echo "all suites: $total_passed passed, $total_failed failed"
 [ "$status" -eq 0 ] && [ "$total_failed" -eq 0 ]

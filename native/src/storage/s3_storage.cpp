@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "storage/s3_errors.h"
 #include "storage/s3_xml.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -123,32 +124,9 @@ http::Response S3Storage::send(Call &call) const {
   }
 }
 
-void S3Storage::fail_with(const Call &call, const http::Response &resp) const {
-  const std::string what = std::string(call.operation) + " " + location_.url_of(call.key);
-  S3Error err;
-  bool has_xml = parse_s3_error(resp.body, &err);
-  if (err.request_id.empty()) err.request_id = resp.header("x-amz-request-id");
-  if (err.region.empty()) err.region = resp.header("x-amz-bucket-region");
-
-  if (resp.status == 404 && !call.key.empty() && (!has_xml || err.code == "NoSuchKey"))
-    fail(FC_ENOTFOUND, missing_config_message(location_.url_of(call.key)));
-  if (!err.region.empty() && err.region != region_ &&
-      (resp.status == 301 || resp.status == 307 || resp.status == 400))
-    fail(FC_ESTORAGE, what + ": the bucket '" + location_.bucket + "' is in region " + err.region +
-                          ", not " + region_ + ": set AWS_REGION=" + err.region);
-
-  std::string msg = what + ": HTTP " + std::to_string(resp.status);
-  if (!err.code.empty()) msg += " " + err.code;
-  if (!err.message.empty()) msg += ": " + err.message;
-  if (err.code == "SignatureDoesNotMatch")
-    msg += " (check AWS_SECRET_ACCESS_KEY; `fallback-config sign` shows the canonical request)";
-  if (err.code == "RequestTimeTooSkewed") msg += " (check this host's clock)";
-  if (err.code == "NoSuchBucket") msg += " (the bucket '" + location_.bucket + "' does not exist)";
-  if (!err.request_id.empty()) msg += " (request id " + err.request_id + ")";
-  fc_status status = FC_ESTORAGE;
-  if (resp.status == 401 || resp.status == 403) status = FC_EAUTH;
-  if (resp.status == 412) status = FC_EPRECONDITION;
-  fail(status, msg);
+void S3Storage::fail_with(const Call &call, const http::Response &response) const {
+  throw_s3_error({call.operation, location_.url_of(call.key), location_.bucket, region_, !call.key.empty()},
+                 response);
 }
 
 void S3Storage::put(const PutRequest &request) {
