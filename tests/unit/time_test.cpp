@@ -23,3 +23,21 @@ TEST(Time, FormatsAmzDate) {
   EXPECT_EQ(format_iso8601(1369353600), "2013-05-24T00:00:00Z");
   EXPECT_EQ(parse_http_date("Fri, 24 May 2013 00:00:00 GMT"), 1369353600);
 }
+
+TEST(Time, AmzDateMatchesGmtimeAcrossYears) {
+  // Leap days, century rules and the epoch, against the C library.
+  for (std::time_t t : {0L, 951782400L, 951868799L, 1709164800L, 4107542399L, 1369353600L + 86399L}) {
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char expected[32];
+    std::strftime(expected, sizeof expected, "%Y%m%dT%H%M%SZ", &tm);
+    EXPECT_EQ(format_amz_date(t), expected) << t;
+  }
+  for (std::time_t t = 946684800; t < 4102444800; t += 7919 * 3600 + 17) {  // 2000..2100, odd steps
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char expected[32];
+    std::strftime(expected, sizeof expected, "%Y%m%dT%H%M%SZ", &tm);
+    ASSERT_EQ(format_amz_date(t), expected) << t;
+  }
+}

@@ -1,7 +1,9 @@
 #include "auth/sigv4.h"
 
 #include <algorithm>
-#include <map>
+#include <utility>
+
+#include <openssl/crypto.h>
 
 #include "util/strings.h"
 #include "util/time.h"
@@ -13,21 +15,68 @@ namespace {
 
 constexpr size_t kMaxCachedKeys = 16;
 
-bool has_header(const NameValues &headers, std::string_view name) {
-  return std::any_of(headers.begin(), headers.end(),
-                     [&](const auto &h) { return iequals(h.first, name); });
+struct HeaderView {
+  std::string_view name;  // as sent
+  std::string_view value;
+};
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Lowercases every name once, into one buffer the views then point to, so that
+// sorting and grouping compare with memcmp.
+void lowercase_names(std::vector<HeaderView> &headers, std::string &buffer) {
+  size_t total = 0;
+  for (const auto &h : headers) total += h.name.size();
+  buffer.resize(total);
+  size_t at = 0;
+  for (auto &h : headers) {
+    for (size_t i = 0; i < h.name.size(); ++i) buffer[at + i] = lower(h.name[i]);
+    h.name = std::string_view(buffer).substr(at, h.name.size());
+    at += h.name.size();
+  }
 }
 
-std::string header_value(const NameValues &headers, std::string_view name) {
-  for (const auto &h : headers)
-    if (iequals(h.first, name)) return std::string(trim(h.second));
-  return {};
+// Appends a header value trimmed, with inner runs of spaces and tabs turned into one space.
+void append_trimmed_collapsed(std::string &out, std::string_view v) {
+  v = trim(v);
+  if (v.find('\t') == std::string_view::npos && v.find("  ") == std::string_view::npos) {
+    out.append(v);  // the common case: nothing to collapse
+    return;
+  }
+  bool pending_space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(c);
+  }
 }
 
-void remove_header(NameValues &headers, std::string_view name) {
-  headers.erase(std::remove_if(headers.begin(), headers.end(),
-                               [&](const auto &h) { return iequals(h.first, name); }),
-                headers.end());
+// Task 1, steps 4 and 5 on views: lowercase names, values trimmed with inner runs
+// of spaces collapsed, repeated headers joined with commas in the order sent.
+// Appends the canonical header block to `block` and the signed header names to `names`.
+void build_canonical_headers(std::vector<HeaderView> &headers, std::string &block, std::string &names) {
+  std::string lowered;
+  lowercase_names(headers, lowered);
+  // Insertion sort: stable (repeats keep their order), and requests carry a
+  // handful of headers.
+  for (size_t i = 1; i < headers.size(); ++i)
+    for (size_t j = i; j > 0 && headers[j].name < headers[j - 1].name; --j) std::swap(headers[j], headers[j - 1]);
+  for (size_t i = 0; i < headers.size();) {
+    block.append(headers[i].name).push_back(':');
+    if (!names.empty()) names.push_back(';');
+    names.append(headers[i].name);
+    size_t j = i;
+    for (; j < headers.size() && headers[j].name == headers[i].name; ++j) {
+      if (j != i) block.push_back(',');
+      append_trimmed_collapsed(block, headers[j].value);
+    }
+    block.push_back('\n');
+    i = j;
+  }
 }
 
 }  // namespace
@@ -58,22 +107,12 @@ std::string canonical_query_string(const NameValues &query) {
   return out;
 }
 
-// Task 1, steps 4 and 5: lowercase names, values trimmed with inner runs of
-// spaces collapsed, repeated headers joined with commas in the order sent.
 CanonicalHeaders canonical_headers(const NameValues &headers) {
-  std::map<std::string, std::string> merged;
-  for (const auto &[name, value] : headers) {
-    auto [it, inserted] = merged.try_emplace(to_lower(name));
-    if (!inserted) it->second.push_back(',');
-    it->second.append(trim_and_collapse_spaces(value));
-  }
+  std::vector<HeaderView> views;
+  views.reserve(headers.size());
+  for (const auto &[name, value] : headers) views.push_back({name, value});
   CanonicalHeaders out;
-  for (const auto &[name, value] : merged) {
-    out.block.append(name).push_back(':');
-    out.block.append(value).push_back('\n');
-    if (!out.signed_headers.empty()) out.signed_headers.push_back(';');
-    out.signed_headers.append(name);
-  }
+  build_canonical_headers(views, out.block, out.signed_headers);
   return out;
 }
 
@@ -87,59 +126,69 @@ std::string credential_scope(std::string_view date, std::string_view region, std
 }
 
 // Task 3: kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+// Task 3: kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
 crypto::Sha256 Signer::signing_key(const AwsCredentials &credentials, std::string_view date,
                                    std::string_view region, std::string_view service) const {
-  std::string id = credential_scope(date, region, service);
-  id.push_back('/');
-  id.append(credentials.access_key_id);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto &entry : cache_)
-      if (entry.scope_and_key_id == id && entry.secret == credentials.secret_access_key) return entry.key;
+    for (const auto &e : cache_)
+      if (e.date == date && e.region == region && e.service == service &&
+          e.access_key_id == credentials.access_key_id && e.secret == credentials.secret_access_key)
+        return e.key;
   }
-  crypto::Sha256 k_date = crypto::hmac_sha256("AWS4" + credentials.secret_access_key, date);
-  crypto::Sha256 k_region = crypto::hmac_sha256(crypto::as_view(k_date), region);
-  crypto::Sha256 k_service = crypto::hmac_sha256(crypto::as_view(k_region), service);
-  crypto::Sha256 k_signing = crypto::hmac_sha256(crypto::as_view(k_service), "aws4_request");
+  std::string k_secret;
+  k_secret.reserve(4 + credentials.secret_access_key.size());
+  k_secret.append("AWS4").append(credentials.secret_access_key);
+  const crypto::Sha256 k_signing = crypto::hmac_sha256_chain(k_secret, {date, region, service, "aws4_request"});
+  OPENSSL_cleanse(k_secret.data(), k_secret.size());
   std::lock_guard<std::mutex> lock(mutex_);
   // Keys change once a day; a full cache holds stale dates, so start over.
   if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-  cache_.push_back({std::move(id), credentials.secret_access_key, k_signing});
+  cache_.push_back({std::string(date), std::string(region), std::string(service), credentials.access_key_id,
+                    credentials.secret_access_key, k_signing});
   return k_signing;
 }
 
 Signature Signer::sign(const Request &request, const Params &params) const {
-  const std::string amz_date = format_amz_date(params.time);
-  const std::string date = amz_date.substr(0, 8);
-
   // Headers the signer owns: the request date, the session token and, for S3, the
   // payload hash. A caller's x-amz-content-sha256 (e.g. UNSIGNED-PAYLOAD) is kept.
-  NameValues headers = request.headers;
-  remove_header(headers, "authorization");
-  remove_header(headers, "x-amz-date");
   Signature sig;
-  sig.added_headers.emplace_back("x-amz-date", amz_date);
-  std::string payload_hash = request.payload_hash;
-  if (has_header(headers, "x-amz-content-sha256")) {
-    payload_hash = header_value(headers, "x-amz-content-sha256");
-  } else if (params.rules == Rules::S3) {
-    sig.added_headers.emplace_back("x-amz-content-sha256", payload_hash);
+  sig.added_headers.reserve(3);  // views below point into these strings
+  sig.added_headers.emplace_back("x-amz-date", format_amz_date(params.time));
+  const std::string_view amz_date = sig.added_headers[0].second;
+  const std::string_view date = amz_date.substr(0, 8);
+  std::string_view payload_hash = request.payload_hash;
+  bool has_payload_header = false;
+  for (const auto &h : request.headers)
+    if (iequals(h.first, "x-amz-content-sha256")) {
+      payload_hash = trim(h.second);
+      has_payload_header = true;
+    }
+  if (!has_payload_header && params.rules == Rules::S3)
+    sig.added_headers.emplace_back("x-amz-content-sha256", std::string(payload_hash));
+  const bool has_token = !params.credentials.session_token.empty();
+  if (has_token) sig.added_headers.emplace_back("x-amz-security-token", params.credentials.session_token);
+
+  std::vector<HeaderView> headers;
+  headers.reserve(request.headers.size() + sig.added_headers.size());
+  for (const auto &[name, value] : request.headers) {
+    if (iequals(name, "authorization") || iequals(name, "x-amz-date")) continue;
+    if (has_token && iequals(name, "x-amz-security-token")) continue;
+    headers.push_back({name, value});
   }
-  if (!params.credentials.session_token.empty()) {
-    remove_header(headers, "x-amz-security-token");
-    sig.added_headers.emplace_back("x-amz-security-token", params.credentials.session_token);
-  }
-  headers.insert(headers.end(), sig.added_headers.begin(), sig.added_headers.end());
+  for (const auto &[name, value] : sig.added_headers) headers.push_back({name, value});
 
   // Task 1: the canonical request.
-  const CanonicalHeaders canonical = canonical_headers(headers);
+  std::string signed_headers;
   std::string &creq = sig.canonical_request;
-  creq.reserve(512 + canonical.block.size());
+  creq.reserve(512 + 3 * request.path.size() + 64 * headers.size());
   creq.append(request.method).push_back('\n');
   creq.append(canonical_uri(request.path, params.rules, params.normalize_path)).push_back('\n');
-  creq.append(canonical_query_string(request.query)).push_back('\n');
-  creq.append(canonical.block).push_back('\n');
-  creq.append(canonical.signed_headers).push_back('\n');
+  if (!request.query.empty()) creq.append(canonical_query_string(request.query));
+  creq.push_back('\n');
+  build_canonical_headers(headers, creq, signed_headers);
+  creq.push_back('\n');
+  creq.append(signed_headers).push_back('\n');
   creq.append(payload_hash);
 
   // Task 2: the string to sign.
@@ -149,11 +198,11 @@ Signature Signer::sign(const Request &request, const Params &params) const {
   sts.append(kAlgorithm).push_back('\n');
   sts.append(amz_date).push_back('\n');
   sts.append(scope).push_back('\n');
-  sts.append(crypto::hex(crypto::sha256(creq)));
+  crypto::append_hex(sts, crypto::sha256(creq));
 
   // Tasks 3 and 4: the signature.
   const crypto::Sha256 key = signing_key(params.credentials, date, params.region, params.service);
-  sig.signature = crypto::hex(crypto::hmac_sha256(crypto::as_view(key), sts));
+  crypto::append_hex(sig.signature, crypto::hmac_sha256(crypto::as_view(key), sts));
 
   sig.authorization.reserve(200);
   sig.authorization.append(kAlgorithm)
@@ -162,7 +211,7 @@ Signature Signer::sign(const Request &request, const Params &params) const {
       .append("/")
       .append(scope)
       .append(", SignedHeaders=")
-      .append(canonical.signed_headers)
+      .append(signed_headers)
       .append(", Signature=")
       .append(sig.signature);
   return sig;

@@ -78,8 +78,8 @@ class Signer {
                              std::string_view region, std::string_view service) const;
 
   struct CachedKey {
-    std::string scope_and_key_id;  // date/region/service/access key id
-    std::string secret;            // a rotated secret must not reuse the old key
+    std::string date, region, service, access_key_id;
+    std::string secret;  // a rotated secret must not reuse the old key
     crypto::Sha256 key;
   };
   mutable std::mutex mutex_;

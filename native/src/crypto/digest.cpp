@@ -84,6 +84,23 @@ Sha256 hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+Sha256 hmac_sha256_chain(std::string_view key, std::initializer_list<std::string_view> messages) {
+  Sha256 k;
+  size_t out_len = 0;
+  EVP_MAC_CTX *ctx = thread_hmac_ctx();
+  const unsigned char *key_data = reinterpret_cast<const unsigned char *>(key.data());
+  size_t key_len = key.size();
+  for (std::string_view m : messages) {
+    if (EVP_MAC_init(ctx, key_data, key_len, nullptr) != 1 ||
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char *>(m.data()), m.size()) != 1 ||
+        EVP_MAC_final(ctx, k.data(), &out_len, k.size()) != 1 || out_len != k.size())
+      fail(FC_EINTERNAL, "HMAC-SHA256 failed");
+    key_data = k.data();  // OpenSSL copies the key at init, so k may be overwritten
+    key_len = k.size();
+  }
+  return k;
+}
+
 std::string hex(const unsigned char *data, size_t len) {
   static const char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '\0');
@@ -92,6 +109,16 @@ std::string hex(const unsigned char *data, size_t len) {
     out[2 * i + 1] = kHex[data[i] & 0xf];
   }
   return out;
+}
+
+void append_hex(std::string &out, const Sha256 &d) {
+  static const char kHex[] = "0123456789abcdef";
+  size_t at = out.size();
+  out.resize(at + 2 * d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    out[at + 2 * i] = kHex[d[i] >> 4];
+    out[at + 2 * i + 1] = kHex[d[i] & 0xf];
+  }
 }
 
 std::string base64(std::string_view data) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,8 +16,11 @@ using Sha256 = std::array<unsigned char, 32>;
 
 Sha256 sha256(std::string_view data);
 Sha256 hmac_sha256(std::string_view key, std::string_view data);
+// key_n = HMAC(key_{n-1}, message_n), starting from `key`; returns the last key.
+Sha256 hmac_sha256_chain(std::string_view key, std::initializer_list<std::string_view> messages);
 std::string hex(const unsigned char *data, size_t len);
 inline std::string hex(const Sha256 &d) { return hex(d.data(), d.size()); }
+void append_hex(std::string &out, const Sha256 &d);
 std::string base64(std::string_view data);
 // Strict decoding: returns false on characters outside the alphabet or bad padding.
 bool base64_decode(std::string_view text, std::string *out);

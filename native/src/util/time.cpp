@@ -69,7 +69,47 @@ static std::string format_with(std::time_t t, const char *fmt) {
   return std::string(buf, n);
 }
 
-std::string format_amz_date(std::time_t t) { return format_with(t, "%Y%m%dT%H%M%SZ"); }
+// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm): gmtime_r takes
+// glibc's time zone lock and strftime is locale-aware, both visible when signing.
+static void civil_from_days(long long z, int *y, int *m, int *d) {
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *y = static_cast<int>(yoe + era * 400 + (*m <= 2));
+}
+
+std::string format_amz_date(std::time_t t) {
+  long long days = t / 86400, secs = t % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  struct tm tm = {};
+  civil_from_days(days, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_hour = static_cast<int>(secs / 3600);
+  tm.tm_min = static_cast<int>(secs / 60 % 60);
+  tm.tm_sec = static_cast<int>(secs % 60);
+  char buf[17];
+  auto put = [&buf](int at, int value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, tm.tm_year + 1900, 4);
+  put(4, tm.tm_mon + 1, 2);
+  put(6, tm.tm_mday, 2);
+  buf[8] = 'T';
+  put(9, tm.tm_hour, 2);
+  put(11, tm.tm_min, 2);
+  put(13, tm.tm_sec, 2);
+  buf[15] = 'Z';
+  return std::string(buf, 16);
+}
 std::string format_iso8601(std::time_t t) { return format_with(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::time_t parse_http_date(const std::string &text) { return curl_getdate(text.c_str(), nullptr); }
