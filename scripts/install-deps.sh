@@ -10,7 +10,8 @@ what=${1:-test}
 build_pkgs=(cmake g++ make pkg-config libcurl4-openssl-dev libssl-dev rapidjson-dev libtinyxml2-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
   radosgw ceph-mon ceph-osd uuid-runtime curl iproute2 time
-  nodejs npm)
+  nodejs npm
+  luajit2 libluajit2-5.1-dev lua-cjson lua-busted luarocks)
 
 want=("${build_pkgs[@]}")
 [ "$what" = test ] && want+=("${test_pkgs[@]}")

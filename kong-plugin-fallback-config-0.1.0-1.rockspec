@@ -1,0 +1,35 @@
+package = "kong-plugin-fallback-config"
+version = "0.1.0-1"
+
+source = {
+  url = "git+https://github.com/kong-fallback-config/kong-fallback-config.git",
+  tag = "v0.1.0",
+}
+
+description = {
+  summary = "Kong fallback configuration: export to and import from S3, S3-compatible storage or a directory",
+  detailed = [[
+    A native library (C++, C ABI) that signs, uploads and downloads Kong declarative
+    configurations with Kong's key layout and settings, its LuaJIT FFI bindings, and
+    the fallback-config operator CLI.
+  ]],
+  license = "Apache-2.0",
+}
+
+dependencies = {
+  "lua >= 5.1",
+}
+
+-- libcurl, OpenSSL 3, RapidJSON and tinyxml2 are found by CMake (find_package),
+-- which knows Debian's multiarch paths; see scripts/install-deps.sh.
+
+build = {
+  type = "cmake",
+  variables = {
+    CMAKE_BUILD_TYPE = "Release",
+    CMAKE_INSTALL_PREFIX = "$(PREFIX)",
+    FC_BUILD_TESTS = "OFF",
+    FC_LUA_LIBDIR = "$(LIBDIR)",
+    FC_LUA_LUADIR = "$(LUADIR)",
+  },
+}

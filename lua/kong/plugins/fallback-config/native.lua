@@ -1,0 +1,186 @@
+-- LuaJIT FFI bindings for libfallback_config (native/include/fallback_config.h).
+--
+-- Thin on purpose: the native library does the work; this module declares the
+-- ABI, finds the library on package.cpath, owns native handles through ffi.gc,
+-- and turns every status into `nil, err`.
+
+local ffi = require("ffi")
+
+local C_DEF = [[
+typedef struct fc_settings fc_settings;
+typedef struct fc_client fc_client;
+
+typedef struct fc_object_info {
+  char *key;
+  char *version;
+  uint64_t size;
+  int64_t last_modified;
+  char *etag;
+  char *uploader;
+} fc_object_info;
+
+const char *fc_version(void);
+const char *fc_status_name(int status);
+void fc_free(void *p);
+
+fc_settings *fc_settings_new(void);
+void fc_settings_free(fc_settings *settings);
+int fc_settings_set(fc_settings *settings, const char *name, const char *value,
+                    char *errbuf, size_t errbuf_len);
+int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len);
+
+int fc_client_new(const fc_settings *settings, fc_client **out, char *errbuf, size_t errbuf_len);
+void fc_client_free(fc_client *client);
+int fc_client_config_key(const fc_client *client, const char *version, char **out_key,
+                         char *errbuf, size_t errbuf_len);
+int fc_client_config_url(const fc_client *client, const char *version, char **out_url,
+                         char *errbuf, size_t errbuf_len);
+int fc_client_put(fc_client *client, const char *version, const char *data, size_t len,
+                  char *errbuf, size_t errbuf_len);
+int fc_client_get(fc_client *client, const char *version, char **out_data, size_t *out_len,
+                  char *errbuf, size_t errbuf_len);
+int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,
+                   char *errbuf, size_t errbuf_len);
+void fc_object_info_free(fc_object_info *info);
+]]
+
+local LIB_NAME = "libfallback_config.so"
+local ERRBUF_LEN = 512
+
+ffi.cdef(C_DEF)
+
+-- Like Kong's atc-router: look for the library in every package.cpath
+-- directory, and say where we looked when it is nowhere.
+local function load_shared_lib(name, cpath)
+  local tried = {}
+  for pattern in string.gmatch(cpath or package.cpath, "[^;]+") do
+    local dir = pattern:match("^(.*/)[^/]*$")
+    if dir and not tried[dir] then
+      tried[dir] = true
+      tried[#tried + 1] = dir .. name
+      local ok, lib = pcall(ffi.load, dir .. name)
+      if ok then
+        return lib
+      end
+    end
+  end
+  return nil, "could not load " .. name .. ", tried: " .. table.concat(tried, ", ")
+end
+
+local _M = { _VERSION = "0.1.0", load_shared_lib = load_shared_lib }
+
+local lib, load_err = load_shared_lib(LIB_NAME)
+if not lib then
+  error(load_err)
+end
+_M.lib = lib
+
+local errbuf = ffi.new("char[?]", ERRBUF_LEN)
+local out_ptr = ffi.new("char *[1]")
+local out_len = ffi.new("size_t[1]")
+local out_client = ffi.new("fc_client *[1]")
+local out_info = ffi.new("fc_object_info *[1]")
+
+local function failure(status)
+  return nil, ffi.string(errbuf), ffi.string(lib.fc_status_name(status))
+end
+
+-- Takes ownership of a returned C string.
+local function take_string(p, len)
+  local s = len and ffi.string(p, len) or ffi.string(p)
+  lib.fc_free(p)
+  return s
+end
+
+local client_mt = {}
+client_mt.__index = client_mt
+
+--- Creates a client. `settings` maps setting names (storage, endpoint, region,
+-- s3_put_params, uploader, ...) to strings; with `use_env`, Kong's and AWS's
+-- environment variables are read first and `settings` overrides them.
+-- Returns the client, or nil, err, status name.
+function _M.new_client(settings, use_env)
+  local s = ffi.gc(lib.fc_settings_new(), lib.fc_settings_free)
+  if s == nil then
+    return nil, "out of memory", "EINTERNAL"
+  end
+  if use_env then
+    local rc = lib.fc_settings_load_env(s, errbuf, ERRBUF_LEN)
+    if rc ~= 0 then
+      return failure(rc)
+    end
+  end
+  for name, value in pairs(settings or {}) do
+    local rc = lib.fc_settings_set(s, tostring(name), tostring(value), errbuf, ERRBUF_LEN)
+    if rc ~= 0 then
+      return failure(rc)
+    end
+  end
+  local rc = lib.fc_client_new(s, out_client, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return setmetatable({ handle = ffi.gc(out_client[0], lib.fc_client_free) }, client_mt)
+end
+
+function client_mt:config_key(version)
+  local rc = lib.fc_client_config_key(self.handle, version, out_ptr, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return take_string(out_ptr[0])
+end
+
+function client_mt:config_url(version)
+  local rc = lib.fc_client_config_url(self.handle, version, out_ptr, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return take_string(out_ptr[0])
+end
+
+--- Uploads `data` (a JSON object) as the configuration of `version`. The Lua
+-- string is handed to the library in place, not copied.
+function client_mt:put(version, data)
+  local rc = lib.fc_client_put(self.handle, version, data, #data, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return true
+end
+
+function client_mt:get(version)
+  local rc = lib.fc_client_get(self.handle, version, out_ptr, out_len, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return take_string(out_ptr[0], out_len[0])
+end
+
+local function opt_string(p)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+function client_mt:stat(version)
+  local rc = lib.fc_client_stat(self.handle, version, out_info, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  local info = out_info[0]
+  local result = {
+    key = ffi.string(info.key),
+    version = opt_string(info.version),
+    size = tonumber(info.size),
+    last_modified = tonumber(info.last_modified),
+    etag = opt_string(info.etag),
+    uploader = opt_string(info.uploader),
+  }
+  lib.fc_object_info_free(info)
+  return result
+end
+
+function _M.version()
+  return ffi.string(lib.fc_version())
+end
+
+return _M
