@@ -16,7 +16,9 @@ CLI=$ROOT/build-bench/native/fallback-config
 WORK=$(mktemp -d /tmp/fc-transfer-bench.XXXXXX)
 cleanup() { scripts/rgw-down.sh "$WORK/rgw" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-scripts/rgw-up.sh "$WORK/rgw" >/dev/null 2>"$WORK/rgw-up.log" || { cat "$WORK/rgw-up.log"; exit 1; }
+trap 'exit 143' TERM INT
+# Each cell uploads its size 7 times per client; RGW frees overwritten data late.
+FC_RGW_MEMSTORE_BYTES=$((6 * 1024 * 1024 * 1024)) scripts/rgw-up.sh "$WORK/rgw" >/dev/null 2>"$WORK/rgw-up.log" || { cat "$WORK/rgw-up.log"; exit 1; }
 source "$WORK/rgw/env"
 
 export AWS_ACCESS_KEY_ID=$FC_RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$FC_RGW_SECRET_KEY AWS_REGION=us-east-1
@@ -41,10 +43,10 @@ awscli() { aws --endpoint-url "$FC_RGW_ENDPOINT" --only-show-errors "$@"; }
 # median_ms CMD...: runs CMD $runs times (after one warm-up), prints the median in ms.
 median_ms() {
   local times=() i t0 t1
-  "$@" >/dev/null
+  "$@" >/dev/null 2>&1
   for ((i = 0; i < runs; i++)); do
     t0=$EPOCHREALTIME
-    "$@" >/dev/null
+    "$@" >/dev/null 2>&1
     t1=$EPOCHREALTIME
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')")
   done

@@ -6,7 +6,8 @@
 # Usage:  scripts/rgw-up.sh DIR        # prints the endpoint on stdout
 #         . DIR/env                    # FC_RGW_ENDPOINT/_ACCESS_KEY/_SECRET_KEY/_PORT/_DIR
 #         scripts/rgw-down.sh DIR      # stop and delete
-# Set FC_RGW_ACCESS_KEY / FC_RGW_SECRET_KEY to choose the S3 credentials.
+# Set FC_RGW_ACCESS_KEY / FC_RGW_SECRET_KEY to choose the S3 credentials, and
+# FC_RGW_MEMSTORE_BYTES for the in-memory OSD size (default 1 GiB).
 # Needs: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl
 set -euo pipefail
 
@@ -144,7 +145,7 @@ mon data = $DIR/data/mon.a
 [osd.0]
 osd data = $DIR/data/osd.0
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = ${FC_RGW_MEMSTORE_BYTES:-1073741824}
 # With auth none these startup mon commands race the boot ("wrong fsid") and
 # the OSD never comes up; rgw-up.sh does the crush placement itself instead.
 osd crush update on start = false

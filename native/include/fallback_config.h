@@ -8,7 +8,10 @@
  *    Messages never contain secret keys, session tokens or private keys.
  *  - Buffers and strings returned through out-parameters are owned by the caller
  *    and released with fc_free (or the named *_free function for structures).
- *  - All functions are thread-safe; one fc_client may be used by many threads.
+ *  - One fc_client may be used by many threads at once. An fc_settings object
+ *    must not be changed from two threads at once (build it, then share it).
+ *  - libcurl is initialised once, on first use; a host process that also uses
+ *    libcurl should call curl_global_init itself before starting threads.
  *  - No C++ exception crosses this interface.
  */
 #ifndef FALLBACK_CONFIG_H
@@ -108,7 +111,8 @@ FC_API int fc_client_get(fc_client *client, const char *version, char **out_data
 
 /*
  * Downloads into a file: the bytes are streamed to a temporary file beside path,
- * which replaces path only when the download is complete.
+ * renamed over path only when the download is complete (not fsynced: after a
+ * power loss the file may be empty, never partial).
  */
 FC_API int fc_client_get_file(fc_client *client, const char *version, const char *path,
                               char *errbuf, size_t errbuf_len);

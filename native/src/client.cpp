@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "config/json_check_gate.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -30,7 +31,7 @@ struct FdSink : http::Sink {
     while (n > 0) {
       ssize_t w = ::write(fd, p, n);
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) fail(FC_EIO, "cannot write " + name + ": " + std::strerror(errno));
+      if (w < 0) fail_errno("cannot write " + name);
       p += w;
       n -= static_cast<size_t>(w);
     }
@@ -94,13 +95,29 @@ void Client::put_file(const std::string &version, const std::string &path) {
   PutRequest req;
   req.key = config_key(version);
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) fail(FC_EIO, "cannot open " + path + ": " + std::strerror(errno));
-  // One pass checks and hashes; the second streams the same bytes to storage.
-  req.payload = check_json_object_file(file.get(), path);
-  if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail(FC_EIO, "cannot rewind " + path + ": " + std::strerror(errno));
-  req.body = http::Body::from_file(file.get(), req.payload.size);
-  req.uploader = uploader_;
-  storage_->put(req);
+  if (!file) fail_errno("cannot open " + path);
+  // Arrays, scalars and empty files are refused before anything is sent.
+  char first = first_significant_byte(file.get());
+  if (first == '\0') fail(FC_EINVAL, path + " is empty");
+  if (first != '{') fail(FC_EINVAL, path + " is not a JSON object: a declarative configuration starts with '{'");
+
+  // The hash must precede the upload (it is signed); the full JSON check runs
+  // beside it and then beside the upload, gating it (json_check_gate.h).
+  struct stat st;
+  if (::fstat(::fileno(file.get()), &st) != 0) fail_errno("cannot stat " + path);
+  JsonCheckGate gate(::fileno(file.get()), path, static_cast<size_t>(st.st_size));
+  try {
+    req.payload = hash_file(file.get(), path);
+    if (req.payload.size != static_cast<size_t>(st.st_size)) fail(FC_EIO, path + " changed while it was read");
+    if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail_errno("cannot rewind " + path);
+    req.body = http::Body::from_file(file.get(), req.payload.size, &gate);
+    req.uploader = uploader_;
+    storage_->put(req);
+  } catch (...) {
+    gate.finish();  // a bad file explains any failure it caused
+    throw;
+  }
+  gate.finish();
 }
 
 std::string Client::get(const std::string &version) {
@@ -115,17 +132,18 @@ void Client::get_file(const std::string &version, const std::string &path) {
   std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
   std::string tmp = dir + "/." + target.filename().string() + ".tmp.XXXXXX";
   int fd = ::mkstemp(tmp.data());
-  if (fd < 0) fail(FC_EIO, "cannot create a temporary file in " + dir + ": " + std::strerror(errno));
+  if (fd < 0) fail_errno("cannot create a temporary file in " + dir);
   try {
     FdSink sink(fd, tmp);
     storage_->get(config_key(version), sink);
-    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) fail(FC_EIO, "cannot write " + tmp + ": " + std::strerror(errno));
+    // Atomic (renamed when complete) but not fsynced: a pulled copy is not the backup.
+    if (::fchmod(fd, 0644) != 0) fail_errno("cannot write " + tmp);
     if (::close(fd) != 0) {
       fd = -1;
-      fail(FC_EIO, "cannot write " + tmp + ": " + std::strerror(errno));
+      fail_errno("cannot write " + tmp);
     }
     fd = -1;
-    if (::rename(tmp.c_str(), path.c_str()) != 0) fail(FC_EIO, "cannot rename into " + path + ": " + std::strerror(errno));
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
   } catch (...) {
     if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
@@ -150,8 +168,10 @@ std::vector<ObjectInfo> Client::list() { return storage_->list(location_.key_pre
 
 std::optional<std::string> Client::version_of(const std::string &key) const {
   const std::string prefix = location_.key_prefix();
-  if (!starts_with(key, prefix) || !ends_with(key, "/config.json")) return std::nullopt;
-  std::string version = key.substr(prefix.size(), key.size() - prefix.size() - std::strlen("/config.json"));
+  const size_t suffix = std::strlen("/config.json");
+  if (key.size() <= prefix.size() + suffix || !starts_with(key, prefix) || !ends_with(key, "/config.json"))
+    return std::nullopt;
+  std::string version = key.substr(prefix.size(), key.size() - prefix.size() - suffix);
   if (version.empty() || version.find('/') != std::string::npos) return std::nullopt;
   return version;
 }

@@ -94,6 +94,12 @@ for f in array truncated; do
   check_rc 2 "push refuses a $f file"
   check_one_line "$ERR" "the $f refusal is one line"
 done
+# Large enough that the upload is under way before the check reaches the end:
+# the check holds the last byte back, so the storage never commits it.
+{ printf '{"_format_version":"3.0","blob":"'; head -c 6000000 /dev/zero | tr '\0' 'x'; } >"$WORK/big-truncated.json"
+run cli push "$WORK/big-truncated.json" --kong-version 3.9.0.0
+check_rc 2 "push refuses a large truncated file"
+check_contains "$ERR" "ends early at byte 6000033 (truncated?)" "and says where it ends"
 run aws s3 cp "s3://$BUCKET/kong/dp/3.9.0.0/config.json" "$WORK/a.after.json"
 check_same_file "$WORK/a.json" "$WORK/a.after.json" "a refused push leaves the stored config untouched"
 run cli push "$WORK/nonexistent.json" --kong-version 3.9.0.0

@@ -113,6 +113,41 @@ TEST(Abi, ClientCreationErrorsNeverContainSecrets) {
   }
 }
 
+TEST(Abi, TokenThatOccursInThePlaceholderIsStillMasked) {
+  // Regression: masking once looped forever when the token was part of the placeholder.
+  char err[FC_ERRBUF_LEN];
+  fc_settings *s = fc_settings_new();
+  fc_settings_set(s, "access_key_id", "AKIDEXAMPLE", err, sizeof err);
+  fc_settings_set(s, "secret_access_key", kSecret, err, sizeof err);
+  fc_settings_set(s, "session_token", "TOKEN", err, sizeof err);
+  const char raw[] = "GET /b/k?X-Amz-Security-Token=TOKEN HTTP/1.1\r\nHost: h\r\n\r\n";
+  fc_sign_options opts{"us-east-1", "s3", "2024-01-01T00:00:00Z", 1, 1};
+  fc_sign_result *r = nullptr;
+  ASSERT_EQ(fc_sign_raw_request(s, raw, sizeof raw - 1, &opts, &r, err, sizeof err), FC_OK) << err;
+  std::string creq = r->canonical_request;
+  EXPECT_NE(creq.find("X-Amz-Security-Token=<AWS_SESSION_TOKEN>"), std::string::npos) << creq;
+  EXPECT_NE(creq.find("x-amz-security-token:<AWS_SESSION_TOKEN>"), std::string::npos) << creq;
+  fc_sign_result_free(r);
+  fc_settings_free(s);
+}
+
+TEST(Abi, CustomerKeyIsRefusedOverPlainHttp) {
+  char err[FC_ERRBUF_LEN];
+  fc_settings *s = fc_settings_new();
+  fc_settings_set(s, "storage", "s3://bucket/p", err, sizeof err);
+  fc_settings_set(s, "access_key_id", "AKIDEXAMPLE", err, sizeof err);
+  fc_settings_set(s, "secret_access_key", kSecret, err, sizeof err);
+  fc_settings_set(s, "endpoint", "http://127.0.0.1:9000", err, sizeof err);
+  fc_settings_set(s, "s3_put_params",
+                  "{\"SSECustomerAlgorithm\":\"AES256\",\"SSECustomerKey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}",
+                  err, sizeof err);
+  fc_client *c = nullptr;
+  EXPECT_EQ(fc_client_new(s, &c, err, sizeof err), FC_EINVAL);
+  EXPECT_NE(std::string(err).find("needs an https:// endpoint"), std::string::npos) << err;
+  EXPECT_EQ(std::string(err).find("AAAAAAAA"), std::string::npos);
+  fc_settings_free(s);
+}
+
 TEST(Abi, MissingCredentialsNameTheVariable) {
   char err[FC_ERRBUF_LEN];
   fc_settings *s = fc_settings_new();

@@ -91,6 +91,19 @@ TEST_F(FileStorageTest, EmptyStorageHasNoNewestVersion) {
   }
 }
 
+TEST(VersionOfKey, ConfigJsonDirectlyUnderThePrefixIsNotAVersion) {
+  Settings settings;
+  settings.storage = "s3://bucket/kong";
+  settings.credentials = {"AKIDEXAMPLE", "secret", ""};
+  Client client(settings);  // no request is made
+  EXPECT_EQ(client.version_of("kong/config.json"), std::nullopt);  // once parsed as version "config.json"
+  EXPECT_EQ(client.version_of("kong//config.json"), std::nullopt);
+  EXPECT_EQ(client.version_of("kong/a/b/config.json"), std::nullopt);
+  EXPECT_EQ(client.version_of("other/3.9.0.0/config.json"), std::nullopt);
+  EXPECT_EQ(client.version_of("kong/3.9.0.0/config.json"), std::optional<std::string>("3.9.0.0"));
+  EXPECT_EQ(client.version_of("kong/3.9.0.0/notes.txt"), std::nullopt);
+}
+
 TEST(VersionOrder, ComparesNumerically) {
   EXPECT_TRUE(version_less("3.9.1.0", "3.10.0.0"));
   EXPECT_TRUE(version_less("3.2.0.0", "3.2.0.1"));

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "config/json_object_check.h"
 #include "crypto/digest.h"
@@ -44,23 +45,39 @@ TEST(JsonObjectCheck, RefusesEverythingElse) {
   EXPECT_NE(error_of("{\"a\":\"\xff\"}").find("not valid JSON"), std::string::npos);  // bad UTF-8
 }
 
-TEST(JsonObjectCheck, FileVersionStreamsLargeInputAndMatchesMemoryVersion) {
+TEST(JsonObjectCheck, StreamVersionReadsInChunksAndAgreesWithMemoryVersion) {
   std::string big = "{\"items\":[";
-  for (int i = 0; i < 50000; ++i) big += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
-  big += "]}";
-  ASSERT_GT(big.size(), 3u * 64 * 1024);  // spans several read chunks
+  for (int i = 0; i < 100000; ++i) big += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  big += "],\"blob\":\"" + std::string(600000, 'x') + "\\n\\u00fc\"}";
+  ASSERT_GT(big.size(), 4u * 256 * 1024);  // spans several read chunks
   std::FILE *f = file_with(big);
-  CheckedPayload p = check_json_object_file(f, "big.json");
+  std::vector<size_t> progress;
+  check_json_object_stream(f, "big.json", [&](size_t n) { progress.push_back(n); });
+  ASSERT_GE(progress.size(), 4u);
+  for (size_t i = 1; i < progress.size(); ++i) EXPECT_GT(progress[i], progress[i - 1]);
+  EXPECT_LE(progress.back(), big.size());
+  std::rewind(f);
+  CheckedPayload p = hash_file(f, "big.json");
   std::fclose(f);
   EXPECT_EQ(p.size, big.size());
   EXPECT_EQ(p.sha256, crypto::sha256(big));
+  EXPECT_EQ(check_json_object(big, "big").sha256, p.sha256);
 
-  std::FILE *g = file_with(std::string("{}\0x", 4));
-  EXPECT_THROW(check_json_object_file(g, "nul.json"), Error);
+  for (std::string bad : {std::string("{}\0x", 4), std::string("[]"), std::string("{\"a\":"), std::string("")}) {
+    std::FILE *g = file_with(bad);
+    EXPECT_THROW(check_json_object_stream(g, "bad.json"), Error) << bad;
+    std::fclose(g);
+  }
+}
+
+TEST(JsonObjectCheck, FirstSignificantByteDoesNotConsume) {
+  std::FILE *f = file_with(" \n\t[1]");
+  EXPECT_EQ(first_significant_byte(f), '[');
+  EXPECT_EQ(std::ftell(f), 0);
+  std::fclose(f);
+  std::FILE *g = file_with("  ");
+  EXPECT_EQ(first_significant_byte(g), '\0');
   std::fclose(g);
-  std::FILE *h = file_with("[]");
-  EXPECT_THROW(check_json_object_file(h, "arr.json"), Error);
-  std::fclose(h);
 }
 
 TEST(JsonObjectCheck, DeepNestingDoesNotOverflowTheStack) {

@@ -52,6 +52,9 @@ TEST(S3PutParams, RejectsBadInputNamingTheParameterNeverTheValue) {
   EXPECT_NE(error_of(R"({"Key":"x"})").find("Key is set by the plugin"), std::string::npos);
   EXPECT_NE(error_of(R"({"StorageClass":1})").find("StorageClass must be a string"), std::string::npos);
   EXPECT_NE(error_of(R"({"BucketKeyEnabled":"yes"})").find("true or false"), std::string::npos);
+  EXPECT_NE(error_of(R"({"Metadata":{"a":""}})").find("Metadata.a needs"), std::string::npos);
+  EXPECT_NE(error_of(R"({"Metadata":{"a b":"v"}})").find("Metadata.a b needs"), std::string::npos);
+  EXPECT_NE(error_of(R"({"Metadata":{"a:b":"v"}})").find("needs a name"), std::string::npos);
   std::string msg = error_of(R"({"SSECustomerKey":"not base64 TopSecret!"})");
   EXPECT_NE(msg.find("SSECustomerKey must be base64"), std::string::npos);
   EXPECT_EQ(msg.find("TopSecret"), std::string::npos);

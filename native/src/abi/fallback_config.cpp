@@ -3,7 +3,9 @@
 // fc_free releases.
 #include "fallback_config.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
 #include <cstring>
 #include <new>
 #include <string>
@@ -14,6 +16,7 @@
 #include "util/error.h"
 #include "util/strings.h"
 #include "util/time.h"
+#include "util/uri.h"
 
 struct fc_settings {
   fc::Settings settings;
@@ -26,11 +29,14 @@ struct fc_client {
 
 namespace {
 
-void write_error(char *errbuf, size_t errbuf_len, const std::string &message) {
+// Copies a message as one line; allocates nothing (it may run after bad_alloc).
+void write_error(char *errbuf, size_t errbuf_len, const char *message) noexcept {
   if (!errbuf || errbuf_len == 0) return;
-  std::string line = fc::one_line(message);
-  size_t n = std::min(line.size(), errbuf_len - 1);
-  std::memcpy(errbuf, line.data(), n);
+  size_t n = 0;
+  for (; message[n] && n + 1 < errbuf_len; ++n) {
+    unsigned char c = static_cast<unsigned char>(message[n]);
+    errbuf[n] = (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
+  }
   errbuf[n] = '\0';
 }
 
@@ -48,7 +54,7 @@ int guarded(char *errbuf, size_t errbuf_len, Body body) {
     write_error(errbuf, errbuf_len, "out of memory");
     return FC_EINTERNAL;
   } catch (const std::exception &e) {
-    write_error(errbuf, errbuf_len, std::string("internal error: ") + e.what());
+    write_error(errbuf, errbuf_len, e.what());
     return FC_EINTERNAL;
   } catch (...) {
     write_error(errbuf, errbuf_len, "internal error");
@@ -68,6 +74,25 @@ char *dup_or_null(const std::string &s) { return s.empty() ? nullptr : dup_strin
 
 void require(const void *p, const char *name) {
   if (!p) fc::fail(FC_EINVAL, std::string(name) + " must not be NULL");
+}
+
+// Replaces every occurrence of any of `secrets` in one left-to-right pass, so a
+// placeholder is never searched again.
+std::string mask(const std::string &text, std::initializer_list<std::string> secrets, const char *placeholder) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t matched = 0;
+    for (const std::string &secret : secrets)
+      if (!secret.empty() && text.compare(i, secret.size(), secret) == 0) matched = std::max(matched, secret.size());
+    if (matched) {
+      out.append(placeholder);
+      i += matched;
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  return out;
 }
 
 void fill_info(fc_object_info *out, const fc::ObjectInfo &info, const fc::Client *client) {
@@ -323,11 +348,10 @@ int fc_sign_raw_request(const fc_settings *settings, const char *raw, size_t raw
 
     // The canonical request carries the session token in clear: print a placeholder.
     // The string to sign still holds the hash of the real canonical request.
+    // A presigned-style query may carry it URI-encoded: mask that form too.
     const std::string &token = params.credentials.session_token;
     if (!token.empty())
-      for (size_t at = sig.canonical_request.find(token); at != std::string::npos;
-           at = sig.canonical_request.find(token, at))
-        sig.canonical_request.replace(at, token.size(), "<AWS_SESSION_TOKEN>");
+      sig.canonical_request = mask(sig.canonical_request, {token, fc::uri_encode(token, false)}, "<AWS_SESSION_TOKEN>");
 
     auto *result = static_cast<fc_sign_result *>(std::calloc(1, sizeof(fc_sign_result)));
     if (!result) throw std::bad_alloc();

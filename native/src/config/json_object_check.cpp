@@ -13,9 +13,10 @@ namespace fc {
 
 namespace {
 
+constexpr size_t kChunk = 256 * 1024;
+
 // Accepts any JSON; remembers whether the top-level value is an object.
 struct TopLevelHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopLevelHandler> {
-  int depth = 0;
   bool top_is_object = false;
   bool first = true;
   bool Default() {
@@ -25,30 +26,40 @@ struct TopLevelHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopLeve
   bool StartObject() {
     if (first) top_is_object = true;
     first = false;
-    ++depth;
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) {
-    --depth;
-    return true;
-  }
-  bool StartArray() {
-    first = false;
-    ++depth;
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) {
-    --depth;
     return true;
   }
 };
 
-// A RapidJSON input stream over a FILE that hashes every chunk it reads.
-class HashingFileStream {
- public:
+// RapidJSON's in-situ mode decodes strings into the input stream instead of a
+// growing buffer; these streams count the decoded bytes and drop them, so no
+// string, however long, is ever held in memory.
+struct DiscardDecodedStrings {
   typedef char Ch;
-  HashingFileStream(std::FILE *file, crypto::Sha256Stream *hash)
-      : file_(file), hash_(hash), buf_(64 * 1024), cur_(buf_.data()), end_(buf_.data()) {
+  Ch *PutBegin() {
+    put_count_ = 0;
+    return nullptr;
+  }
+  void Put(Ch) { ++put_count_; }
+  size_t PutEnd(Ch *) { return put_count_; }
+  void Flush() {}
+  size_t put_count_ = 0;
+};
+
+class MemoryInput : public DiscardDecodedStrings {
+ public:
+  explicit MemoryInput(std::string_view data) : begin_(data.data()), cur_(data.data()), end_(data.data() + data.size()) {}
+  Ch Peek() const { return cur_ < end_ ? *cur_ : '\0'; }
+  Ch Take() { return cur_ < end_ ? *cur_++ : '\0'; }
+  size_t Tell() const { return static_cast<size_t>(cur_ - begin_); }
+
+ private:
+  const char *begin_, *cur_, *end_;
+};
+
+class FileInput : public DiscardDecodedStrings {
+ public:
+  FileInput(std::FILE *file, const std::function<void(size_t)> &progress)
+      : file_(file), progress_(progress), buf_(kChunk), cur_(buf_.data()), end_(buf_.data()) {
     refill();
   }
   Ch Peek() const { return cur_ < end_ ? *cur_ : '\0'; }
@@ -61,31 +72,26 @@ class HashingFileStream {
   size_t Tell() const { return consumed_ + static_cast<size_t>(cur_ - buf_.data()); }
   size_t total() const { return total_; }
   bool read_failed() const { return read_error_; }
-  // Reads what is left so that a parse error still hashes and sizes the whole input.
+  // Reads what is left so that the size is known after a parse error too.
   void drain() {
     while (cur_ < end_) {
       cur_ = end_;
       refill();
     }
   }
-  // Unused by the non-destructive reader, required by the concept.
-  Ch *PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  size_t PutEnd(Ch *) { return 0; }
 
  private:
   void refill() {
     consumed_ += static_cast<size_t>(end_ - buf_.data());
+    if (progress_ && consumed_) progress_(consumed_);
     size_t n = std::fread(buf_.data(), 1, buf_.size(), file_);
     if (n == 0 && std::ferror(file_)) read_error_ = true;
-    if (n) hash_->update(buf_.data(), n);
     total_ += n;
     cur_ = buf_.data();
     end_ = buf_.data() + n;
   }
   std::FILE *file_;
-  crypto::Sha256Stream *hash_;
+  const std::function<void(size_t)> &progress_;
   std::vector<char> buf_;
   char *cur_;
   char *end_;
@@ -94,21 +100,22 @@ class HashingFileStream {
   bool read_error_ = false;
 };
 
-// Parses the whole stream; returns RapidJSON's result and whether the top level
-// was an object.
 template <typename Stream>
 rapidjson::ParseResult parse(Stream &stream, bool *top_is_object) {
   rapidjson::Reader reader;
   TopLevelHandler handler;
-  // Iterative parsing: deeply nested input cannot exhaust the stack.
-  rapidjson::ParseResult result =
-      reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(stream, handler);
+  // Iterative: deep nesting cannot exhaust the stack. In situ: see above.
+  constexpr unsigned kFlags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseInsituFlag;
+  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
   *top_is_object = handler.top_is_object;
   return result;
 }
 
-void fail_unless_object(const rapidjson::ParseResult &result, bool top_is_object, size_t total,
-                        const std::string &what) {
+// `parsed`: where the parser stopped; `total`: the input's size.
+void fail_unless_one_object(const rapidjson::ParseResult &result, bool top_is_object, size_t parsed,
+                            size_t total, const std::string &what) {
+  if (total == 0) fail(FC_EINVAL, what + " is empty");
   if (result.IsError()) {
     if (result.Offset() >= total)
       fail(FC_EINVAL, what + " is not valid JSON: it ends early at byte " + std::to_string(total) + " (truncated?)");
@@ -117,41 +124,54 @@ void fail_unless_object(const rapidjson::ParseResult &result, bool top_is_object
     fail(FC_EINVAL, what + " is not valid JSON: " + reason + " at byte " + std::to_string(result.Offset()));
   }
   if (!top_is_object) fail(FC_EINVAL, what + " is not a JSON object: a declarative configuration starts with '{'");
-}
-
-// RapidJSON stops at a NUL byte as if the input ended there.
-void fail_on_trailing_bytes(size_t parsed, size_t total, const std::string &what) {
+  // RapidJSON stops at a NUL byte as if the input ended there.
   if (parsed != total)
-    fail(FC_EINVAL, what + " is not valid JSON: unexpected bytes after the object at byte " +
-                        std::to_string(parsed));
+    fail(FC_EINVAL, what + " is not valid JSON: unexpected bytes after the object at byte " + std::to_string(parsed));
 }
 
 }  // namespace
 
 CheckedPayload check_json_object(std::string_view data, const std::string &what) {
-  if (data.empty()) fail(FC_EINVAL, what + " is empty");
-  rapidjson::MemoryStream ms(data.data(), data.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(ms);
+  MemoryInput stream(data);
   bool is_object = false;
   rapidjson::ParseResult result = parse(stream, &is_object);
-  fail_unless_object(result, is_object, data.size(), what);
-  fail_on_trailing_bytes(stream.Tell(), data.size(), what);
+  fail_unless_one_object(result, is_object, stream.Tell(), data.size(), what);
   return CheckedPayload{data.size(), crypto::sha256(data)};
 }
 
-CheckedPayload check_json_object_file(std::FILE *file, const std::string &what) {
-  crypto::Sha256Stream hash;
-  HashingFileStream stream(file, &hash);
-  if (stream.read_failed()) fail(FC_EIO, "cannot read " + what + ": " + std::strerror(errno));
-  if (stream.total() == 0) fail(FC_EINVAL, what + " is empty");
+size_t check_json_object_stream(std::FILE *file, const std::string &what, const std::function<void(size_t)> &progress) {
+  FileInput stream(file, progress);
   bool is_object = false;
   rapidjson::ParseResult result = parse(stream, &is_object);
   size_t parsed = stream.Tell();
   stream.drain();
-  if (stream.read_failed()) fail(FC_EIO, "cannot read " + what + ": " + std::strerror(errno));
-  fail_unless_object(result, is_object, stream.total(), what);
-  fail_on_trailing_bytes(parsed, stream.total(), what);
-  return CheckedPayload{stream.total(), hash.finish()};
+  if (stream.read_failed()) fail_errno("cannot read " + what);
+  fail_unless_one_object(result, is_object, parsed, stream.total(), what);
+  return stream.total();
+}
+
+CheckedPayload hash_file(std::FILE *file, const std::string &what) {
+  crypto::Sha256Stream hash;
+  std::vector<char> buf(kChunk);
+  CheckedPayload out;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), file)) > 0) {
+    hash.update(buf.data(), n);
+    out.size += n;
+  }
+  if (std::ferror(file)) fail_errno("cannot read " + what);
+  out.sha256 = hash.finish();
+  return out;
+}
+
+char first_significant_byte(std::FILE *file) {
+  long start = std::ftell(file);
+  int c;
+  do {
+    c = std::fgetc(file);
+  } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+  std::fseek(file, start, SEEK_SET);
+  return c == EOF ? '\0' : static_cast<char>(c);
 }
 
 }  // namespace fc

@@ -1,9 +1,10 @@
-// Checks that a declarative configuration is one JSON object and nothing else,
-// hashing it (SHA-256) in the same pass. Streams: a file is read in fixed-size
-// chunks, so checking a 64 MB config takes no more memory than a 64 KB one.
+// Checks that a declarative configuration is exactly one JSON object. Streams:
+// strings are validated but never accumulated, so checking a 64 MB config takes
+// no more memory than a 64 KB one.
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,10 +17,21 @@ struct CheckedPayload {
   crypto::Sha256 sha256{};
 };
 
-// Throws fc::Error(FC_EINVAL) naming `what` (a file name or "configuration")
-// and the offset of the first problem.
+// Checks and hashes an in-memory configuration. Throws fc::Error(FC_EINVAL)
+// naming `what` and the offset of the first problem.
 CheckedPayload check_json_object(std::string_view data, const std::string &what);
-// Reads `file` from its current position to the end; leaves it at the end.
-CheckedPayload check_json_object_file(std::FILE *file, const std::string &what);
+
+// Checks `file` from its current position to the end. `progress(n)` is called
+// as the check moves on: the first n bytes are consumed (not yet known good).
+// Returns the number of bytes checked.
+size_t check_json_object_stream(std::FILE *file, const std::string &what,
+                                const std::function<void(size_t)> &progress = {});
+
+// SHA-256 and size of `file` from its current position to the end.
+CheckedPayload hash_file(std::FILE *file, const std::string &what);
+
+// Reads the first non-whitespace byte without consuming the file; a cheap way to
+// refuse arrays and scalars before anything is sent. Returns '\0' for an empty file.
+char first_significant_byte(std::FILE *file);
 
 }  // namespace fc

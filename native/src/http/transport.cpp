@@ -31,24 +31,30 @@ struct Transfer {
   std::exception_ptr error;  // a sink's exception, rethrown after curl returns
 };
 
-size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata) {
-  auto *t = static_cast<Transfer *>(userdata);
-  size_t want = size * nitems;
+size_t read_body(Transfer *t, char *buffer, size_t want) {
   size_t left = t->body->size - t->body_offset;
   if (want > left) want = left;
   if (want == 0) return 0;
+  if (t->body->gate) t->body->gate->wait_until_sendable(t->body_offset + want);
   if (t->body->file) {
     size_t n = std::fread(buffer, 1, want, t->body->file);
-    if (n == 0) {
-      t->error = std::make_exception_ptr(Error(FC_EIO, "the upload file ended early or could not be read"));
-      return CURL_READFUNC_ABORT;
-    }
+    if (n == 0) fail(FC_EIO, "the upload file ended early or could not be read");
     want = n;
   } else {
     std::memcpy(buffer, t->body->data + t->body_offset, want);
   }
   t->body_offset += want;
   return want;
+}
+
+size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata) noexcept {
+  auto *t = static_cast<Transfer *>(userdata);
+  try {
+    return read_body(t, buffer, size * nitems);
+  } catch (...) {
+    t->error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
 }
 
 // libcurl rewinds the body when it must resend it (a reused connection that
@@ -65,38 +71,42 @@ int on_seek(void *userdata, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
-size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) {
+size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) noexcept {
   auto *t = static_cast<Transfer *>(userdata);
   size_t len = size * nmemb;
-  long status = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 200 && status < 300 && t->sink) {
-    try {
+  try {
+    long status = 0;
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    bool success = status >= 200 && status < 300;
+    if (success && t->sink)
       t->sink->write(data, len);
-    } catch (...) {
-      t->error = std::current_exception();
-      return CURL_WRITEFUNC_ERROR;
-    }
+    else if (success || t->response.body.size() < kMaxBufferedErrorBody)
+      t->response.body.append(data, len);
     return len;
+  } catch (...) {
+    t->error = std::current_exception();
+    return CURL_WRITEFUNC_ERROR;
   }
-  if (t->response.body.size() < kMaxBufferedErrorBody || (status >= 200 && status < 300))
-    t->response.body.append(data, len);
-  return len;
 }
 
-size_t on_header(char *data, size_t size, size_t nitems, void *userdata) {
+size_t on_header(char *data, size_t size, size_t nitems, void *userdata) noexcept {
   auto *t = static_cast<Transfer *>(userdata);
   size_t len = size * nitems;
-  std::string_view line(data, len);
-  if (starts_with(line, "HTTP/")) {
-    t->response.headers.clear();  // a new response (after 100 Continue)
+  try {
+    std::string_view line(data, len);
+    if (starts_with(line, "HTTP/")) {
+      t->response.headers.clear();  // a new response (after 100 Continue)
+      return len;
+    }
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos)
+      t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                                       std::string(trim(line.substr(colon + 1))));
     return len;
+  } catch (...) {
+    t->error = std::current_exception();
+    return 0;  // libcurl aborts the transfer
   }
-  size_t colon = line.find(':');
-  if (colon != std::string_view::npos)
-    t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
-                                     std::string(trim(line.substr(colon + 1))));
-  return len;
 }
 
 }  // namespace
@@ -124,8 +134,7 @@ std::unique_ptr<Transport::Handle> Transport::acquire() const {
     if (!idle_.empty()) {
       auto h = std::move(idle_.back());
       idle_.pop_back();
-      curl_easy_reset(h->curl);  // keeps live connections
-      return h;
+      return h;  // reset on release; live connections are kept
     }
   }
   auto h = std::make_unique<Handle>();
@@ -135,6 +144,8 @@ std::unique_ptr<Transport::Handle> Transport::acquire() const {
 }
 
 void Transport::release(std::unique_ptr<Handle> handle) const {
+  // Idle handles must not point at this request's buffers and callbacks' state.
+  curl_easy_reset(handle->curl);
   std::lock_guard<std::mutex> lock(mutex_);
   if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handle));
 }
@@ -159,7 +170,12 @@ Response Transport::perform(const std::string &method, const std::string &url, c
     list = next;
   }
   // libcurl adds "Accept: */*" unless told not to; it is not signed, so drop it.
-  list = curl_slist_append(list, "Accept:");
+  struct curl_slist *with_accept = curl_slist_append(list, "Accept:");
+  if (!with_accept) {
+    curl_slist_free_all(list);
+    fail(FC_EINTERNAL, "out of memory building request headers");
+  }
+  list = with_accept;
 
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -172,6 +188,9 @@ Response Transport::perform(const std::string &method, const std::string &url, c
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (options_.stall_timeout_ms + 999) / 1000);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  // Larger buffers than libcurl's defaults: fewer syscalls on multi-MB configs.
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "kong-fallback-config/" FC_VERSION);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);

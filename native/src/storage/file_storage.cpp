@@ -24,10 +24,6 @@ constexpr const char *kUploaderXattr = "user.fallback_config.uploader";
 constexpr std::string_view kTempPrefix = ".tmp.";
 constexpr size_t kChunk = 256 * 1024;
 
-[[noreturn]] void fail_errno(const std::string &what) {
-  fail(FC_EIO, what + ": " + std::strerror(errno));
-}
-
 // Closes a descriptor and removes a half-written temporary file on every exit path.
 struct TempFile {
   std::string path;
@@ -72,9 +68,14 @@ std::string FileStorage::path_of(const std::string &key) const { return location
 void FileStorage::put(const PutRequest &req) {
   const std::string path = path_of(req.key);
   const std::string dir = fs::path(path).parent_path();
+  // Directories created here are fsynced into their parents too, or a power
+  // loss could take the new version's directory, and its fsynced file, away.
+  std::vector<std::string> created;
+  for (fs::path p = dir; !p.empty() && !fs::exists(p); p = p.parent_path()) created.push_back(p.string());
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail(FC_EIO, "cannot create directory " + dir + ": " + ec.message());
+  for (const std::string &d : created) fsync_dir(fs::path(d).parent_path().string());
 
   TempFile tmp;
   tmp.path = dir + "/" + std::string(kTempPrefix) + fs::path(path).filename().string() + ".XXXXXX";
@@ -85,18 +86,26 @@ void FileStorage::put(const PutRequest &req) {
   }
   if (::fchmod(tmp.fd, 0644) != 0) fail_errno("cannot chmod " + tmp.path);
 
+  // The bytes written must be the bytes that were checked and hashed: a file
+  // rewritten in place meanwhile is refused, as S3 refuses it by its signature.
+  crypto::Sha256Stream written;
   if (req.body.file) {
     std::vector<char> buf(kChunk);
     size_t left = req.body.size;
     while (left > 0) {
-      size_t n = std::fread(buf.data(), 1, std::min(left, buf.size()), req.body.file);
+      size_t n = std::min(left, buf.size());
+      if (req.body.gate) req.body.gate->wait_until_sendable(req.body.size - left + n);
+      n = std::fread(buf.data(), 1, n, req.body.file);
       if (n == 0) fail(FC_EIO, "the upload file ended early or could not be read");
+      written.update(buf.data(), n);
       write_all(tmp.fd, buf.data(), n, tmp.path);
       left -= n;
     }
   } else {
+    written.update(req.body.data, req.body.size);
     write_all(tmp.fd, req.body.data, req.body.size, tmp.path);
   }
+  if (written.finish() != req.payload.sha256) fail(FC_EIO, "the configuration changed while it was being stored");
   if (!req.uploader.empty())  // best effort: some file systems have no user xattrs
     (void)::fsetxattr(tmp.fd, kUploaderXattr, req.uploader.data(), req.uploader.size(), 0);
   if (::fsync(tmp.fd) != 0) fail_errno("cannot fsync " + tmp.path);

@@ -61,6 +61,17 @@ bool has_control_chars(std::string_view v) {
   return false;
 }
 
+// S3 lowercases x-amz-meta-* names; HTTP allows only tokens there, and libcurl
+// drops a header whose value is empty, which would break the signature.
+bool is_header_token(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.'))
+      return false;
+  return true;
+}
+
 [[noreturn]] void bad(const std::string &name, const std::string &why) {
   fail(FC_EINVAL, std::string(kSetting) + ": " + name + " " + why);
 }
@@ -90,8 +101,9 @@ S3PutParams parse_s3_put_params(std::string_view json) {
         if (!m.value.IsString()) bad("Metadata." + key, "must be a string");
         if (key == "uploader") bad("Metadata.uploader", "is set by the plugin (the node id)");
         std::string value(m.value.GetString(), m.value.GetStringLength());
-        if (key.empty() || has_control_chars(key) || has_control_chars(value))
-          bad("Metadata." + key, "must be a non-empty name and a value without control characters");
+        if (!is_header_token(key) || value.empty() || has_control_chars(value))
+          bad("Metadata." + key,
+              "needs a name of letters, digits, '-', '_' or '.' and a non-empty value without control characters");
         out.put_headers.emplace_back("x-amz-meta-" + key, value);
       }
       continue;

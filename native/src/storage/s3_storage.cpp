@@ -1,7 +1,5 @@
 #include "storage/s3_storage.h"
 
-#include <curl/curl.h>
-
 #include <ctime>
 
 #include "storage/s3_errors.h"
@@ -13,85 +11,24 @@
 
 namespace fc {
 
-namespace {
-
-constexpr const char *kDefaultRegion = "us-east-1";
-
-struct Endpoint {
-  std::string scheme, host;
-  int port = 0;
-};
-
-// Only the scheme, host and port of AWS_CONFIG_STORAGE_ENDPOINT are used (as in Kong).
-Endpoint parse_endpoint(const std::string &url) {
-  const std::string setting = "AWS_CONFIG_STORAGE_ENDPOINT";
-  CURLU *u = curl_url();
-  if (!u) fail(FC_EINTERNAL, "out of memory parsing the endpoint");
-  Endpoint ep;
-  char *part = nullptr;
-  bool ok = curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
-  if (ok && curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
-    curl_free(part);
-    curl_url_cleanup(u);
-    fail(FC_EINVAL, setting + " must not contain credentials");
-  }
-  if (ok && curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) {
-    ep.scheme = to_lower(part);
-    curl_free(part);
-  }
-  if (ok && curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
-    ep.host = part;
-    curl_free(part);
-  }
-  if (ok && curl_url_get(u, CURLUPART_PORT, &part, 0) == CURLUE_OK) {
-    ep.port = std::atoi(part);
-    curl_free(part);
-  }
-  curl_url_cleanup(u);
-  if (!ok || ep.host.empty())
-    fail(FC_EINVAL, setting + " is not a URL: expected http(s)://host[:port]/");
-  if (ep.scheme != "http" && ep.scheme != "https")
-    fail(FC_EINVAL, setting + " must use http:// or https://");
-  return ep;
-}
-
-std::string aws_domain(const std::string &region) {
-  return starts_with(region, "cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-}
-
-}  // namespace
-
 S3Storage::S3Storage(Location location, const Settings &settings)
     : location_(std::move(location)),
       credentials_(settings.credentials),
-      region_(settings.region.empty() ? kDefaultRegion : settings.region),
+      addressing_(resolve_s3_addressing(location_.bucket, settings.region, settings.endpoint)),
       list_page_size_(settings.list_page_size),
       put_params_(parse_s3_put_params(settings.s3_put_params)),
       transport_(http::Options{settings.connect_timeout_ms, settings.stall_timeout_ms}) {
   validate_credentials(credentials_);
-  for (char c : region_)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-      fail(FC_EINVAL, "AWS region '" + one_line(region_) + "' is not a region name (e.g. us-east-1)");
-  if (!settings.endpoint.empty()) {
-    Endpoint ep = parse_endpoint(settings.endpoint);
-    scheme_ = ep.scheme;
-    host_ = ep.host;
-    port_ = ep.port;
-    path_style_ = true;
-  } else if (location_.bucket.find('.') != std::string::npos) {
-    // A dotted bucket breaks the *.s3 TLS wildcard: address it path-style.
-    scheme_ = "https";
-    host_ = "s3." + region_ + "." + aws_domain(region_);
-    path_style_ = true;
-  } else {
-    scheme_ = "https";
-    host_ = location_.bucket + ".s3." + region_ + "." + aws_domain(region_);
-  }
+  if (addressing_.scheme != "https")
+    for (const auto &h : put_params_.read_headers)
+      if (h.first == "x-amz-server-side-encryption-customer-key")
+        fail(FC_EINVAL, "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG: SSECustomerKey would travel in clear text: "
+                        "it needs an https:// endpoint");
 }
 
 http::Response S3Storage::send(Call &call) const {
-  std::string path = path_style_ ? "/" + location_.bucket + "/" + call.key : "/" + call.key;
-  const std::string host = http::host_header_value(scheme_, host_, port_);
+  const std::string path = addressing_.path(location_.bucket, call.key);
+  const std::string host = addressing_.host_header();
   call.headers.emplace_back("Host", host);
 
   sigv4::Request req;
@@ -102,7 +39,7 @@ http::Response S3Storage::send(Call &call) const {
   req.payload_hash = call.payload_hash;
   sigv4::Params params;
   params.credentials = credentials_;
-  params.region = region_;
+  params.region = addressing_.region;
   params.service = "s3";
   params.time = std::time(nullptr);
   params.rules = sigv4::Rules::S3;
@@ -112,7 +49,7 @@ http::Response S3Storage::send(Call &call) const {
   headers.insert(headers.end(), sig.added_headers.begin(), sig.added_headers.end());
   headers.emplace_back("Authorization", sig.authorization);
   // The URL carries the path and query exactly as they were signed.
-  std::string url = scheme_ + "://" + host + uri_encode(path, true);
+  std::string url = addressing_.scheme + "://" + host + uri_encode(path, true);
   std::string query = sigv4::canonical_query_string(call.query);
   if (!query.empty()) url += "?" + query;
   try {
@@ -120,12 +57,12 @@ http::Response S3Storage::send(Call &call) const {
   } catch (const Error &e) {
     if (e.status() != FC_ENETWORK) throw;
     fail(FC_ENETWORK, std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " +
-                          scheme_ + "://" + host + ": " + e.what());
+                          addressing_.scheme + "://" + host + ": " + e.what());
   }
 }
 
 void S3Storage::fail_with(const Call &call, const http::Response &response) const {
-  throw_s3_error({call.operation, location_.url_of(call.key), location_.bucket, region_, !call.key.empty()},
+  throw_s3_error({call.operation, location_.url_of(call.key), location_.bucket, addressing_.region, !call.key.empty()},
                  response);
 }
 

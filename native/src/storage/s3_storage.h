@@ -5,6 +5,7 @@
 #pragma once
 
 #include "auth/sigv4.h"
+#include "storage/s3_addressing.h"
 #include "storage/s3_put_params.h"
 #include "storage/storage.h"
 
@@ -35,12 +36,8 @@ class S3Storage : public Storage {
 
   Location location_;
   AwsCredentials credentials_;
-  std::string region_;
-  std::string scheme_;  // http or https
-  std::string host_;    // without port
-  int port_ = 0;        // 0: the scheme's default
+  S3Addressing addressing_;
   int list_page_size_;
-  bool path_style_ = false;
   S3PutParams put_params_;
   http::Transport transport_;
   sigv4::Signer signer_;

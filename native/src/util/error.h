@@ -23,4 +23,7 @@ class Error : public std::runtime_error {
   throw Error(status, message);
 }
 
+// fail(FC_EIO, what + ": " + the text of errno), thread-safe (strerror_r).
+[[noreturn]] void fail_errno(const std::string &what);
+
 }  // namespace fc

@@ -1,5 +1,10 @@
 #include "util/strings.h"
 
+#include <cerrno>
+#include <cstring>
+
+#include "util/error.h"
+
 #include <cstdlib>
 
 namespace fc {
@@ -75,6 +80,14 @@ std::string one_line(std::string_view s) {
 std::string getenv_or_empty(const char *name) {
   const char *v = std::getenv(name);
   return v ? std::string(v) : std::string();
+}
+
+void fail_errno(const std::string &what) {
+  int err = errno;
+  char buf[128];
+  // GNU strerror_r returns the message, which may or may not be buf.
+  const char *text = strerror_r(err, buf, sizeof buf);
+  fail(FC_EIO, what + ": " + text);
 }
 
 }  // namespace fc

@@ -47,7 +47,10 @@ void fc_object_info_free(fc_object_info *info);
 local LIB_NAME = "libfallback_config.so"
 local ERRBUF_LEN = 512
 
-ffi.cdef(C_DEF)
+-- A module reloaded (tests clear package.loaded) must not redefine the types.
+if not pcall(ffi.typeof, "fc_object_info") then
+  ffi.cdef(C_DEF)
+end
 
 -- Like Kong's atc-router: look for the library in every package.cpath
 -- directory, and say where we looked when it is nowhere.
@@ -99,24 +102,30 @@ client_mt.__index = client_mt
 -- s3_put_params, uploader, ...) to strings; with `use_env`, Kong's and AWS's
 -- environment variables are read first and `settings` overrides them.
 -- Returns the client, or nil, err, status name.
-function _M.new_client(settings, use_env)
-  local s = ffi.gc(lib.fc_settings_new(), lib.fc_settings_free)
-  if s == nil then
-    return nil, "out of memory", "EINTERNAL"
-  end
+local function build_settings(s, settings, use_env)
   if use_env then
     local rc = lib.fc_settings_load_env(s, errbuf, ERRBUF_LEN)
     if rc ~= 0 then
-      return failure(rc)
+      return rc
     end
   end
   for name, value in pairs(settings or {}) do
     local rc = lib.fc_settings_set(s, tostring(name), tostring(value), errbuf, ERRBUF_LEN)
     if rc ~= 0 then
-      return failure(rc)
+      return rc
     end
   end
-  local rc = lib.fc_client_new(s, out_client, errbuf, ERRBUF_LEN)
+  return lib.fc_client_new(s, out_client, errbuf, ERRBUF_LEN)
+end
+
+function _M.new_client(settings, use_env)
+  local s = lib.fc_settings_new()
+  if s == nil then
+    return nil, "out of memory", "EINTERNAL"
+  end
+  local rc = build_settings(s, settings, use_env)
+  -- Freed at once, not by the GC: the settings hold the credentials.
+  lib.fc_settings_free(s)
   if rc ~= 0 then
     return failure(rc)
   end
