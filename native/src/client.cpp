@@ -101,15 +101,20 @@ void Client::put_file(const std::string &version, const std::string &path) {
   if (first == '\0') fail(FC_EINVAL, path + " is empty");
   if (first != '{') fail(FC_EINVAL, path + " is not a JSON object: a declarative configuration starts with '{'");
 
-  // The hash must precede the upload (it is signed); the full JSON check runs
-  // beside it and then beside the upload, gating it (json_check_gate.h).
+  // The full JSON check runs beside the upload and gates it (json_check_gate.h);
+  // a storage that needs the hash up front gets a hashing pass first.
   struct stat st;
   if (::fstat(::fileno(file.get()), &st) != 0) fail_errno("cannot stat " + path);
   JsonCheckGate gate(::fileno(file.get()), path, static_cast<size_t>(st.st_size));
   try {
-    req.payload = hash_file(file.get(), path);
-    if (req.payload.size != static_cast<size_t>(st.st_size)) fail(FC_EIO, path + " changed while it was read");
-    if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail_errno("cannot rewind " + path);
+    if (storage_->needs_payload_hash()) {
+      req.payload = hash_file(file.get(), path);
+      if (req.payload.size != static_cast<size_t>(st.st_size)) fail(FC_EIO, path + " changed while it was read");
+      if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail_errno("cannot rewind " + path);
+    } else {
+      req.payload.size = static_cast<size_t>(st.st_size);
+      req.payload_hashed = false;
+    }
     req.body = http::Body::from_file(file.get(), req.payload.size, &gate);
     req.uploader = uploader_;
     storage_->put(req);

@@ -203,6 +203,11 @@ Signature Signer::sign(const Request &request, const Params &params) const {
   // Tasks 3 and 4: the signature.
   const crypto::Sha256 key = signing_key(params.credentials, date, params.region, params.service);
   crypto::append_hex(sig.signature, crypto::hmac_sha256(crypto::as_view(key), sts));
+  if (payload_hash == kStreamingPayload) {  // chunk signatures chain from here
+    sig.amz_date = std::string(amz_date);
+    sig.scope = scope;
+    sig.signing_key = key;
+  }
 
   sig.authorization.reserve(200);
   sig.authorization.append(kAlgorithm)
@@ -215,6 +220,23 @@ Signature Signer::sign(const Request &request, const Params &params) const {
       .append(", Signature=")
       .append(sig.signature);
   return sig;
+}
+
+ChunkSigner::ChunkSigner(const Signature &seed)
+    : amz_date_(seed.amz_date), scope_(seed.scope), seed_(seed.signature), previous_(seed.signature),
+      key_(seed.signing_key) {}
+
+std::string ChunkSigner::sign_next(std::string_view chunk) {
+  std::string sts;
+  sts.reserve(24 + amz_date_.size() + scope_.size() + 3 * 64 + 5);
+  sts.append("AWS4-HMAC-SHA256-PAYLOAD\n").append(amz_date_).push_back('\n');
+  sts.append(scope_).push_back('\n');
+  sts.append(previous_).push_back('\n');
+  sts.append(kEmptyPayloadHash).push_back('\n');
+  crypto::append_hex(sts, crypto::sha256(chunk));
+  previous_.clear();
+  crypto::append_hex(previous_, crypto::hmac_sha256(crypto::as_view(key_), sts));
+  return previous_;
 }
 
 }  // namespace fc::sigv4

@@ -27,6 +27,8 @@ enum class Rules { S3, Generic };
 
 inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+// The payload is sent aws-chunked, each chunk signed in a chain (see ChunkSigner).
+inline constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 // hex(SHA-256("")), the payload hash of a request without a body.
 inline constexpr std::string_view kEmptyPayloadHash =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -54,6 +56,28 @@ struct Signature {
   std::string signature;      // lowercase hex
   std::string authorization;  // value of the Authorization header
   NameValues added_headers;   // headers the signer added and the request must carry
+  // What chunk signatures chain from (kStreamingPayload uploads):
+  std::string amz_date;
+  std::string scope;
+  crypto::Sha256 signing_key{};
+};
+
+// Signs the chunks of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload. Each chunk's
+// string to sign is
+//   "AWS4-HMAC-SHA256-PAYLOAD" \n date \n scope \n previous signature \n
+//   hex(SHA-256("")) \n hex(SHA-256(chunk))
+// starting from the request's (seed) signature and ending with an empty chunk.
+class ChunkSigner {
+ public:
+  explicit ChunkSigner(const Signature &seed);
+  // The signature of the next chunk (lowercase hex); advances the chain.
+  std::string sign_next(std::string_view chunk);
+  // Back to the seed, to send the body again.
+  void restart() { previous_ = seed_; }
+
+ private:
+  std::string amz_date_, scope_, seed_, previous_;
+  crypto::Sha256 key_;
 };
 
 std::string canonical_uri(std::string_view path, Rules rules, bool normalize_path);

@@ -23,34 +23,17 @@ void global_init_once() {
 
 // State of one transfer, reached from libcurl's C callbacks.
 struct Transfer {
-  const Body *body = nullptr;
-  size_t body_offset = 0;
+  BodyReader *body = nullptr;
   Sink *sink = nullptr;
   CURL *curl = nullptr;
   Response response;
   std::exception_ptr error;  // a sink's exception, rethrown after curl returns
 };
 
-size_t read_body(Transfer *t, char *buffer, size_t want) {
-  size_t left = t->body->size - t->body_offset;
-  if (want > left) want = left;
-  if (want == 0) return 0;
-  if (t->body->gate) t->body->gate->wait_until_sendable(t->body_offset + want);
-  if (t->body->file) {
-    size_t n = std::fread(buffer, 1, want, t->body->file);
-    if (n == 0) fail(FC_EIO, "the upload file ended early or could not be read");
-    want = n;
-  } else {
-    std::memcpy(buffer, t->body->data + t->body_offset, want);
-  }
-  t->body_offset += want;
-  return want;
-}
-
 size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata) noexcept {
   auto *t = static_cast<Transfer *>(userdata);
   try {
-    return read_body(t, buffer, size * nitems);
+    return t->body ? t->body->read(buffer, size * nitems) : 0;
   } catch (...) {
     t->error = std::current_exception();
     return CURL_READFUNC_ABORT;
@@ -58,17 +41,17 @@ size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata) noexcep
 }
 
 // libcurl rewinds the body when it must resend it (a reused connection that
-// turned out dead, or a 100-continue refusal).
-int on_seek(void *userdata, curl_off_t offset, int origin) {
+// turned out dead, or a 100-continue refusal); it only ever seeks to the start.
+int on_seek(void *userdata, curl_off_t offset, int origin) noexcept {
   auto *t = static_cast<Transfer *>(userdata);
-  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t->body->size)
-    return CURL_SEEKFUNC_CANTSEEK;
-  if (t->body->file) {
-    long delta = static_cast<long>(offset) - static_cast<long>(t->body_offset);
-    if (std::fseek(t->body->file, delta, SEEK_CUR) != 0) return CURL_SEEKFUNC_FAIL;
+  if (origin != SEEK_SET || offset != 0 || !t->body) return CURL_SEEKFUNC_CANTSEEK;
+  try {
+    t->body->rewind();
+    return CURL_SEEKFUNC_OK;
+  } catch (...) {
+    t->error = std::current_exception();
+    return CURL_SEEKFUNC_FAIL;
   }
-  t->body_offset = static_cast<size_t>(offset);
-  return CURL_SEEKFUNC_OK;
 }
 
 size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) noexcept {
@@ -151,11 +134,11 @@ void Transport::release(std::unique_ptr<Handle> handle) const {
 }
 
 Response Transport::perform(const std::string &method, const std::string &url, const Headers &headers,
-                            const Body &body, Sink *sink) const {
+                            BodyReader *body, Sink *sink) const {
   std::unique_ptr<Handle> handle = acquire();
   CURL *curl = handle->curl;
   Transfer t;
-  t.body = &body;
+  t.body = body;
   t.sink = sink;
   t.curl = curl;
 
@@ -202,7 +185,7 @@ Response Transport::perform(const std::string &method, const std::string &url, c
     curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
     curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size));
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body ? body->size() : 0));
     if (method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
   } else if (method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);

@@ -10,32 +10,11 @@
 #include <vector>
 
 #include "auth/sigv4.h"
+#include "http/body.h"
 
 namespace fc::http {
 
 using Headers = sigv4::NameValues;
-
-// Holds an upload back until the bytes it is about to send may go (for example,
-// until a concurrent check has vouched for them).
-class BodyGate {
- public:
-  virtual ~BodyGate() = default;
-  // Blocks until bytes [0, end) may be sent; throws fc::Error to abort the upload.
-  virtual void wait_until_sendable(size_t end) = 0;
-};
-
-// The upload body: an in-memory buffer (read in place) or an open file.
-struct Body {
-  const char *data = nullptr;
-  size_t size = 0;
-  std::FILE *file = nullptr;  // when set, `size` bytes are read from its current position
-  BodyGate *gate = nullptr;   // optional
-  static Body none() { return {}; }
-  static Body memory(const char *data, size_t size) { return {data, size, nullptr, nullptr}; }
-  static Body from_file(std::FILE *file, size_t size, BodyGate *gate = nullptr) {
-    return {nullptr, size, file, gate};
-  }
-};
 
 // Receives a successful (2xx) response body as it streams in.
 class Sink {
@@ -65,8 +44,9 @@ class Transport {
 
   // Throws fc::Error(FC_ENETWORK) when no complete response arrives, or the
   // error a sink threw. HTTP error statuses are returned, not thrown.
+  // `body` is the upload for PUT and POST (nullptr for none).
   Response perform(const std::string &method, const std::string &url, const Headers &headers,
-                   const Body &body, Sink *sink) const;
+                   BodyReader *body, Sink *sink) const;
 
  private:
   struct Handle;

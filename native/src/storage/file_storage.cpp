@@ -89,23 +89,14 @@ void FileStorage::put(const PutRequest &req) {
   // The bytes written must be the bytes that were checked and hashed: a file
   // rewritten in place meanwhile is refused, as S3 refuses it by its signature.
   crypto::Sha256Stream written;
-  if (req.body.file) {
-    std::vector<char> buf(kChunk);
-    size_t left = req.body.size;
-    while (left > 0) {
-      size_t n = std::min(left, buf.size());
-      if (req.body.gate) req.body.gate->wait_until_sendable(req.body.size - left + n);
-      n = std::fread(buf.data(), 1, n, req.body.file);
-      if (n == 0) fail(FC_EIO, "the upload file ended early or could not be read");
-      written.update(buf.data(), n);
-      write_all(tmp.fd, buf.data(), n, tmp.path);
-      left -= n;
-    }
-  } else {
-    written.update(req.body.data, req.body.size);
-    write_all(tmp.fd, req.body.data, req.body.size, tmp.path);
+  http::RawBodyReader reader(req.body);
+  std::vector<char> buf(kChunk);
+  for (size_t n; (n = reader.read(buf.data(), buf.size())) > 0;) {
+    written.update(buf.data(), n);
+    write_all(tmp.fd, buf.data(), n, tmp.path);
   }
-  if (written.finish() != req.payload.sha256) fail(FC_EIO, "the configuration changed while it was being stored");
+  if (req.payload_hashed && written.finish() != req.payload.sha256)
+    fail(FC_EIO, "the configuration changed while it was being stored");
   if (!req.uploader.empty())  // best effort: some file systems have no user xattrs
     (void)::fsetxattr(tmp.fd, kUploaderXattr, req.uploader.data(), req.uploader.size(), 0);
   if (::fsync(tmp.fd) != 0) fail_errno("cannot fsync " + tmp.path);

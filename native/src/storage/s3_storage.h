@@ -15,6 +15,7 @@ class S3Storage : public Storage {
  public:
   S3Storage(Location location, const Settings &settings);
   void put(const PutRequest &request) override;
+  bool needs_payload_hash() const override { return false; }
   void get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
@@ -28,7 +29,7 @@ class S3Storage : public Storage {
     sigv4::NameValues query;
     http::Headers headers;
     http::Body body;
-    std::string payload_hash = std::string(sigv4::kEmptyPayloadHash);
+    std::string payload_hash = std::string(sigv4::kEmptyPayloadHash);  // or kStreamingPayload
     http::Sink *sink = nullptr;
   };
   http::Response send(Call &call) const;

@@ -25,7 +25,8 @@ struct ObjectInfo {
 struct PutRequest {
   std::string key;
   http::Body body;          // read in place, never copied
-  CheckedPayload payload;   // size and SHA-256 of body
+  CheckedPayload payload;   // size and, when payload_hashed, SHA-256 of body
+  bool payload_hashed = true;
   std::string uploader;     // node id, recorded as object metadata
 };
 
@@ -33,6 +34,8 @@ class Storage {
  public:
   virtual ~Storage() = default;
   virtual void put(const PutRequest &request) = 0;
+  // Whether put() needs the body's SHA-256 up front (S3 can sign as it streams).
+  virtual bool needs_payload_hash() const { return true; }
   // Streams the object into sink. Throws FC_ENOTFOUND when there is none.
   virtual void get(const std::string &key, http::Sink &sink) = 0;
   virtual ObjectInfo head(const std::string &key) = 0;

@@ -1,0 +1,32 @@
+#include "http/body.h"
+
+#include <cstring>
+
+#include "util/error.h"
+
+namespace fc::http {
+
+RawBodyReader::RawBodyReader(const Body &body) : body_(body) {
+  if (body_.file) file_start_ = std::ftell(body_.file);
+}
+
+size_t RawBodyReader::read(char *buffer, size_t max) {
+  size_t want = std::min(max, body_.size - offset_);
+  if (want == 0) return 0;
+  if (body_.gate) body_.gate->wait_until_sendable(offset_ + want);
+  if (body_.file) {
+    want = std::fread(buffer, 1, want, body_.file);
+    if (want == 0) fail(FC_EIO, "the upload file ended early or could not be read");
+  } else {
+    std::memcpy(buffer, body_.data + offset_, want);
+  }
+  offset_ += want;
+  return want;
+}
+
+void RawBodyReader::rewind() {
+  if (body_.file && std::fseek(body_.file, file_start_, SEEK_SET) != 0) fail_errno("cannot rewind the upload file");
+  offset_ = 0;
+}
+
+}  // namespace fc::http
