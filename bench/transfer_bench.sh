@@ -2,11 +2,11 @@
 # push and pull of 1, 16 and 64 MB configurations against a real Ceph RGW, with
 # curl (the same PUT/GET, signed by curl's --aws-sigv4) and `aws s3 cp` measured
 # in the same run. Reports median wall times, ratios, and the peak RSS of push.
-# Usage: bench/transfer_bench.sh [RUNS]   (default 5 runs per cell)
+# Usage: bench/transfer_bench.sh [RUNS]   (default 7 runs per cell, interleaved)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-runs=${1:-5}
+runs=${1:-7}
 
 scripts/install-deps.sh test >/dev/null
 cmake -S . -B build-bench -DFC_BUILD_TESTS=OFF -DFC_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -30,51 +30,64 @@ aws --endpoint-url "$FC_RGW_ENDPOINT" s3api create-bucket --bucket "$BUCKET" >/d
 
 # curl signs with its own SigV4; UNSIGNED-PAYLOAD because curl cannot hash a
 # streamed upload (so curl does strictly less work than push, which hashes).
-curl_put() {
-  curl -sS --fail -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$FC_RGW_ACCESS_KEY:$FC_RGW_SECRET_KEY" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -H "Content-Type: application/json" -T "$1" "$FC_RGW_ENDPOINT/$BUCKET/$2"
-}
-curl_get() {
-  curl -sS --fail -o "$1" --aws-sigv4 "aws:amz:us-east-1:s3" --user "$FC_RGW_ACCESS_KEY:$FC_RGW_SECRET_KEY" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$FC_RGW_ENDPOINT/$BUCKET/$2"
-}
+CURL_SIGV4=(curl -sS --fail --aws-sigv4 "aws:amz:us-east-1:s3" --user "$FC_RGW_ACCESS_KEY:$FC_RGW_SECRET_KEY"
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
+curl_put() { "${CURL_SIGV4[@]}" -o /dev/null -H "Content-Type: application/json" -T "$1" "$FC_RGW_ENDPOINT/$BUCKET/$2"; }
+curl_get() { "${CURL_SIGV4[@]}" -o "$1" "$FC_RGW_ENDPOINT/$BUCKET/$2"; }
 awscli() { aws --endpoint-url "$FC_RGW_ENDPOINT" --only-show-errors "$@"; }
 
-# median_ms CMD...: runs CMD $runs times (after one warm-up), prints the median in ms.
-median_ms() {
-  local times=() i t0 t1
-  "$@" >/dev/null 2>&1
-  for ((i = 0; i < runs; i++)); do
-    t0=$EPOCHREALTIME
-    "$@" >/dev/null 2>&1
-    t1=$EPOCHREALTIME
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')")
+# round_robin F1 F2 F3: runs the three functions in turn, $runs rounds after one
+# warm-up round, so that page-cache writeback and RGW's state hit all three
+# alike; prints the three medians in ms.
+round_robin() {
+  local -a t1 t2 t3
+  local _round _which _t0 _t _fn
+  for _fn in "$@"; do "$_fn" >/dev/null 2>&1; done
+  for ((_round = 0; _round < runs; _round++)); do
+    for _which in 1 2 3; do
+      _t0=$EPOCHREALTIME
+      "${!_which}" >/dev/null 2>&1 || { echo "${!_which} failed" >&2; exit 1; }
+      _t=$(awk -v a="$_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+      case $_which in 1) t1+=("$_t") ;; 2) t2+=("$_t") ;; 3) t3+=("$_t") ;; esac
+    done
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  for _fn in t1 t2 t3; do
+    local -n arr=$_fn
+    printf '%s\n' "${arr[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%s ", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  done
 }
 
 peak_rss_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+# CPU seconds (user + sys) of one run: on this 2-core machine the client's CPU
+# competes with RGW's, so it shows where wall time over curl's goes.
+cpu_ms() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%.0f", ($1 + $2) * 1000 }'; }
 
 printf '| size | op | fallback-config ms | curl ms | aws s3 cp ms | vs curl | awscli / ours |\n'
 printf '|---|---|---|---|---|---|---|\n'
-declare -A rss
+declare -A rss cpu_ours cpu_curl
 for mb in 1 16 64; do
   f=$WORK/config-$mb.json
   { printf '{"_format_version":"3.0","blob":"'; head -c $((mb * 1024 * 1024 * 3 / 4)) /dev/urandom | base64 -w0; printf '"}'; } >"$f"
-  ours=$(median_ms "$CLI" push "$f" --kong-version "$mb.0.0.0")
-  theirs=$(median_ms curl_put "$f" "kong/curl-$mb.json")
-  awsv=$(median_ms awscli s3 cp "$f" "s3://$BUCKET/kong/aws-$mb.json")
+  ours_push() { "$CLI" push "$f" --kong-version "$mb.0.0.0"; }
+  curl_push() { curl_put "$f" "kong/curl-$mb.json"; }
+  aws_push() { awscli s3 cp "$f" "s3://$BUCKET/kong/aws-$mb.json"; }
+  read -r ours theirs awsv <<<"$(round_robin ours_push curl_push aws_push)"
   awk -v s="$mb MB" -v o="$ours" -v c="$theirs" -v a="$awsv" \
     'BEGIN { printf "| %s | push | %s | %s | %s | %.2fx | %.1fx |\n", s, o, c, a, o / c, a / o }'
-  ours=$(median_ms "$CLI" pull --kong-version "$mb.0.0.0" -o "$WORK/out.json")
-  theirs=$(median_ms curl_get "$WORK/out-curl.json" "kong/curl-$mb.json")
-  awsv=$(median_ms awscli s3 cp "s3://$BUCKET/kong/aws-$mb.json" "$WORK/out-aws.json")
+  ours_pull() { "$CLI" pull --kong-version "$mb.0.0.0" -o "$WORK/out.json"; }
+  curl_pull() { curl_get "$WORK/out-curl.json" "kong/curl-$mb.json"; }
+  aws_pull() { awscli s3 cp "s3://$BUCKET/kong/aws-$mb.json" "$WORK/out-aws.json"; }
+  read -r ours theirs awsv <<<"$(round_robin ours_pull curl_pull aws_pull)"
   cmp -s "$f" "$WORK/out.json" || { echo "pull returned different bytes" >&2; exit 1; }
   awk -v s="$mb MB" -v o="$ours" -v c="$theirs" -v a="$awsv" \
     'BEGIN { printf "| %s | pull | %s | %s | %s | %.2fx | %.1fx |\n", s, o, c, a, o / c, a / o }'
   rss[$mb]=$(peak_rss_kb "$CLI" push "$f" --kong-version "$mb.0.0.0")
+  cpu_ours[$mb]=$(cpu_ms "$CLI" push "$f" --kong-version "$mb.0.0.0")
+  cpu_curl[$mb]=$(cpu_ms "${CURL_SIGV4[@]}" -o /dev/null -H "Content-Type: application/json" -T "$f" \
+    "$FC_RGW_ENDPOINT/$BUCKET/kong/curl-$mb.json")
 done
 echo
+for mb in 1 16 64; do echo "CPU time of one push, $mb MB: fallback-config ${cpu_ours[$mb]} ms, curl ${cpu_curl[$mb]} ms"; done
 echo "peak RSS of push: 1 MB: ${rss[1]} KiB, 16 MB: ${rss[16]} KiB, 64 MB: ${rss[64]} KiB"
 awk -v a="${rss[1]}" -v b="${rss[64]}" 'BEGIN {
   growth = b - a; quarter = 64 * 1024 / 4
