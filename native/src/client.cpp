@@ -12,6 +12,7 @@
 
 #include "config/json_check_gate.h"
 #include "util/error.h"
+#include "util/fd_io.h"
 #include "util/strings.h"
 
 namespace fc {
@@ -27,15 +28,7 @@ struct FdSink : http::Sink {
   int fd;
   std::string name;
   FdSink(int fd, std::string name) : fd(fd), name(std::move(name)) {}
-  void write(const char *p, size_t n) override {
-    while (n > 0) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) fail_errno("cannot write " + name);
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-  }
+  void write(const char *p, size_t n) override { write_all(fd, p, n, name); }
 };
 
 struct FileCloser {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/fd_io.h"
 #include "util/strings.h"
 
 namespace fc {
@@ -34,16 +35,6 @@ struct TempFile {
     if (!keep && !path.empty()) ::unlink(path.c_str());
   }
 };
-
-void write_all(int fd, const char *data, size_t len, const std::string &path) {
-  while (len > 0) {
-    ssize_t n = ::write(fd, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_errno("cannot write " + path);
-    data += n;
-    len -= static_cast<size_t>(n);
-  }
-}
 
 void fsync_dir(const std::string &dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

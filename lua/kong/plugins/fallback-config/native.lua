@@ -132,20 +132,21 @@ function _M.new_client(settings, use_env)
   return setmetatable({ handle = ffi.gc(out_client[0], lib.fc_client_free) }, client_mt)
 end
 
-function client_mt:config_key(version)
-  local rc = lib.fc_client_config_key(self.handle, version, out_ptr, errbuf, ERRBUF_LEN)
+-- Calls a `fn(client, version, char **out, errbuf, len)` and returns the string.
+local function string_result(fn, handle, version)
+  local rc = fn(handle, version, out_ptr, errbuf, ERRBUF_LEN)
   if rc ~= 0 then
     return failure(rc)
   end
   return take_string(out_ptr[0])
 end
 
+function client_mt:config_key(version)
+  return string_result(lib.fc_client_config_key, self.handle, version)
+end
+
 function client_mt:config_url(version)
-  local rc = lib.fc_client_config_url(self.handle, version, out_ptr, errbuf, ERRBUF_LEN)
-  if rc ~= 0 then
-    return failure(rc)
-  end
-  return take_string(out_ptr[0])
+  return string_result(lib.fc_client_config_url, self.handle, version)
 end
 
 --- Uploads `data` (a JSON object) as the configuration of `version`. The Lua
