@@ -147,6 +147,37 @@ FC_API void fc_object_list_free(fc_object_info *items, size_t count);
 FC_API int fc_client_newest_version(fc_client *client, char **out_version,
                                     char *errbuf, size_t errbuf_len);
 
+/* ---- jobs: transfers off the caller's thread ------------------------------- */
+
+/*
+ * An event loop (nginx) must not wait for the network: these calls queue the
+ * transfer on the process's worker thread (started on first use, and again in a
+ * child after fork) and return at once; poll with fc_job_status.
+ */
+typedef struct fc_job fc_job;
+
+#define FC_JOB_RUNNING (-1)
+
+/*
+ * Queues an upload of `data`, read in place: the buffer must stay valid until
+ * the job has finished or fc_job_free has returned, whichever comes first.
+ */
+FC_API int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
+                               fc_job **out, char *errbuf, size_t errbuf_len);
+/* Queues a download; fetch the bytes with fc_job_take_data once it has finished. */
+FC_API int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
+                               char *errbuf, size_t errbuf_len);
+/* FC_JOB_RUNNING while the job runs; then its status, with its message in errbuf. Never blocks. */
+FC_API int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
+/* Moves a finished download's bytes out (release with fc_free). */
+FC_API int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf, size_t errbuf_len);
+/*
+ * Releases the caller's handle. A job still running finishes on its own (an
+ * upload stops reading the caller's buffer and fails); its client stays alive
+ * until then, even if fc_client_free was called.
+ */
+FC_API void fc_job_free(fc_job *job);
+
 /* ---- debugging: SigV4 ----------------------------------------------------- */
 
 typedef struct fc_sign_options {

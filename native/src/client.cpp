@@ -84,6 +84,23 @@ void Client::put(const std::string &version, const char *data, size_t len) {
   storage_->put(req);
 }
 
+void Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buffer) {
+  PutRequest req;
+  req.key = config_key(version);
+  size_t offset = 0;
+  ChunkSource windows = [&](char *out, size_t cap) {
+    size_t n = buffer.read(offset, out, cap);
+    offset += n;
+    return n;
+  };
+  crypto::Sha256Stream hash;
+  req.payload.size = check_json_object_chunks(windows, "the configuration", {}, &hash);
+  req.payload.sha256 = hash.finish();
+  req.body = http::Body::from_borrowed(&buffer);
+  req.uploader = uploader_;
+  storage_->put(req);
+}
+
 void Client::put_file(const std::string &version, const std::string &path) {
   PutRequest req;
   req.key = config_key(version);

@@ -22,6 +22,8 @@ class Client {
 
   void put(const std::string &version, const char *data, size_t len);
   void put_file(const std::string &version, const std::string &path);
+  // Like put, reading the caller's buffer through windows it may revoke.
+  void put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
   std::string get(const std::string &version);
   void get_file(const std::string &version, const std::string &path);
   void get_fd(const std::string &version, int fd);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "client.h"
+#include "jobs/worker.h"
 #include "config/settings.h"
 #include "http/raw_request.h"
 #include "util/error.h"
@@ -23,8 +24,14 @@ struct fc_settings {
 };
 
 struct fc_client {
-  explicit fc_client(const fc::Settings &s) : client(s) {}
-  fc::Client client;
+  explicit fc_client(const fc::Settings &s) : shared(std::make_shared<fc::Client>(s)), client(*shared) {}
+  std::shared_ptr<fc::Client> shared;  // jobs keep the client alive past fc_client_free
+  fc::Client &client;
+};
+
+struct fc_job {
+  std::shared_ptr<fc::jobs::Job> job;
+  std::shared_ptr<fc::http::BorrowedBuffer> borrowed;  // upload jobs: the caller's data
 };
 
 namespace {
@@ -375,6 +382,75 @@ void fc_sign_result_free(fc_sign_result *result) {
   std::free(result->signed_headers);
   std::free(result->authorization);
   std::free(result);
+}
+
+int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len, fc_job **out,
+                        char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out, "out");
+    if (!data && len) fc::fail(FC_EINVAL, "data must not be NULL");
+    *out = nullptr;
+    client->client.config_key(version);  // a bad version fails now, not in the job
+    auto job = std::make_unique<fc_job>();
+    job->borrowed = std::make_shared<fc::http::BorrowedBuffer>(data ? data : "", len);
+    std::shared_ptr<fc::Client> owner = client->shared;
+    std::shared_ptr<fc::http::BorrowedBuffer> buffer = job->borrowed;
+    std::string v = version;
+    job->job = std::make_shared<fc::jobs::Job>([owner, buffer, v](fc::jobs::Job &) { owner->put_borrowed(v, *buffer); });
+    fc::jobs::submit(job->job);
+    *out = job.release();
+  });
+}
+
+int fc_client_get_async(fc_client *client, const char *version, fc_job **out, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out, "out");
+    *out = nullptr;
+    client->client.config_key(version);
+    auto job = std::make_unique<fc_job>();
+    std::shared_ptr<fc::Client> owner = client->shared;
+    std::string v = version;
+    job->job = std::make_shared<fc::jobs::Job>([owner, v](fc::jobs::Job &self) { self.data() = owner->get(v); });
+    fc::jobs::submit(job->job);
+    *out = job.release();
+  });
+}
+
+int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len) {
+  if (!job) {
+    write_error(errbuf, errbuf_len, "job must not be NULL");
+    return FC_EINVAL;
+  }
+  if (!job->job->done()) return FC_JOB_RUNNING;
+  write_error(errbuf, errbuf_len, job->job->message().c_str());
+  return job->job->status();
+}
+
+int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(job, "job");
+    require(out_data, "out_data");
+    require(out_len, "out_len");
+    *out_data = nullptr;
+    *out_len = 0;
+    if (!job->job->done()) fc::fail(FC_EINVAL, "the job is still running");
+    if (job->job->status() != FC_OK) fc::fail(job->job->status(), job->job->message());
+    std::string data = std::move(job->job->data());
+    *out_data = dup_string(data);
+    *out_len = data.size();
+  });
+}
+
+void fc_job_free(fc_job *job) {
+  if (!job) return;
+  // The caller's buffer may go away right after this: a running upload stops
+  // reading it (and fails) instead of reading freed memory.
+  if (job->borrowed) job->borrowed->revoke();
+  delete job;  // a running job keeps itself and its client alive until it ends
 }
 
 }  // extern "C"

@@ -56,10 +56,11 @@ class MemoryInput : public DiscardDecodedStrings {
   const char *begin_, *cur_, *end_;
 };
 
-class FileInput : public DiscardDecodedStrings {
+// Reads through a ChunkSource, one chunk at a time, optionally hashing each.
+class ChunkedInput : public DiscardDecodedStrings {
  public:
-  FileInput(std::FILE *file, const std::function<void(size_t)> &progress)
-      : file_(file), progress_(progress), buf_(kChunk), cur_(buf_.data()), end_(buf_.data()) {
+  ChunkedInput(const ChunkSource &source, const std::function<void(size_t)> &progress, crypto::Sha256Stream *hash)
+      : source_(source), progress_(progress), hash_(hash), buf_(kChunk), cur_(buf_.data()), end_(buf_.data()) {
     refill();
   }
   Ch Peek() const { return cur_ < end_ ? *cur_ : '\0'; }
@@ -71,8 +72,7 @@ class FileInput : public DiscardDecodedStrings {
   }
   size_t Tell() const { return consumed_ + static_cast<size_t>(cur_ - buf_.data()); }
   size_t total() const { return total_; }
-  bool read_failed() const { return read_error_; }
-  // Reads what is left so that the size is known after a parse error too.
+  // Reads what is left so that the size (and hash) cover the whole input after a parse error too.
   void drain() {
     while (cur_ < end_) {
       cur_ = end_;
@@ -84,20 +84,20 @@ class FileInput : public DiscardDecodedStrings {
   void refill() {
     consumed_ += static_cast<size_t>(end_ - buf_.data());
     if (progress_ && consumed_) progress_(consumed_);
-    size_t n = std::fread(buf_.data(), 1, buf_.size(), file_);
-    if (n == 0 && std::ferror(file_)) read_error_ = true;
+    size_t n = source_(buf_.data(), buf_.size());
+    if (hash_ && n) hash_->update(buf_.data(), n);
     total_ += n;
     cur_ = buf_.data();
     end_ = buf_.data() + n;
   }
-  std::FILE *file_;
+  const ChunkSource &source_;
   const std::function<void(size_t)> &progress_;
+  crypto::Sha256Stream *hash_;
   std::vector<char> buf_;
   char *cur_;
   char *end_;
   size_t consumed_ = 0;
   size_t total_ = 0;
-  bool read_error_ = false;
 };
 
 template <typename Stream>
@@ -139,15 +139,24 @@ CheckedPayload check_json_object(std::string_view data, const std::string &what)
   return CheckedPayload{data.size(), crypto::sha256(data)};
 }
 
-size_t check_json_object_stream(std::FILE *file, const std::string &what, const std::function<void(size_t)> &progress) {
-  FileInput stream(file, progress);
+size_t check_json_object_chunks(const ChunkSource &source, const std::string &what,
+                                const std::function<void(size_t)> &progress, crypto::Sha256Stream *hash) {
+  ChunkedInput stream(source, progress, hash);
   bool is_object = false;
   rapidjson::ParseResult result = parse(stream, &is_object);
   size_t parsed = stream.Tell();
   stream.drain();
-  if (stream.read_failed()) fail_errno("cannot read " + what);
   fail_unless_one_object(result, is_object, parsed, stream.total(), what);
   return stream.total();
+}
+
+size_t check_json_object_stream(std::FILE *file, const std::string &what, const std::function<void(size_t)> &progress) {
+  ChunkSource from_file = [file, &what](char *buffer, size_t cap) {
+    size_t n = std::fread(buffer, 1, cap, file);
+    if (n == 0 && std::ferror(file)) fail_errno("cannot read " + what);
+    return n;
+  };
+  return check_json_object_chunks(from_file, what, progress);
 }
 
 CheckedPayload hash_file(std::FILE *file, const std::string &what) {

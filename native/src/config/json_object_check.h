@@ -21,6 +21,14 @@ struct CheckedPayload {
 // naming `what` and the offset of the first problem.
 CheckedPayload check_json_object(std::string_view data, const std::string &what);
 
+// Fills up to `cap` bytes of the input into `buffer`; returns 0 at the end; may throw.
+using ChunkSource = std::function<size_t(char *buffer, size_t cap)>;
+
+// Checks the input `source` yields, hashing it into `hash` when given. Returns its size.
+size_t check_json_object_chunks(const ChunkSource &source, const std::string &what,
+                                const std::function<void(size_t)> &progress = {},
+                                crypto::Sha256Stream *hash = nullptr);
+
 // Checks `file` from its current position to the end. `progress(n)` is called
 // as the check moves on: the first n bytes are consumed (not yet known good).
 // Returns the number of bytes checked.

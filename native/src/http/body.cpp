@@ -14,7 +14,10 @@ size_t RawBodyReader::read(char *buffer, size_t max) {
   size_t want = std::min(max, body_.size - offset_);
   if (want == 0) return 0;
   if (body_.gate) body_.gate->wait_until_sendable(offset_ + want);
-  if (body_.file) {
+  if (body_.borrowed) {
+    want = body_.borrowed->read(offset_, buffer, want);
+    if (want == 0) fail(FC_EIO, "the configuration ended early");
+  } else if (body_.file) {
     want = std::fread(buffer, 1, want, body_.file);
     if (want == 0) fail(FC_EIO, "the upload file ended early or could not be read");
   } else {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "http/borrowed_buffer.h"
+
 namespace fc::http {
 
 // Holds an upload back until the bytes it is about to send may go (for example,
@@ -16,17 +18,20 @@ class BodyGate {
   virtual void wait_until_sendable(size_t end) = 0;
 };
 
-// The bytes to store: an in-memory buffer (read in place) or an open file.
+// The bytes to store: an in-memory buffer (read in place), a borrowed buffer the
+// caller may revoke, or an open file.
 struct Body {
   const char *data = nullptr;
   size_t size = 0;
-  std::FILE *file = nullptr;  // when set, `size` bytes are read from its current position
-  BodyGate *gate = nullptr;   // optional
+  std::FILE *file = nullptr;           // when set, `size` bytes are read from its current position
+  BodyGate *gate = nullptr;            // optional
+  BorrowedBuffer *borrowed = nullptr;  // when set, the bytes are read through it
   static Body none() { return {}; }
-  static Body memory(const char *data, size_t size) { return {data, size, nullptr, nullptr}; }
+  static Body memory(const char *data, size_t size) { return {data, size, nullptr, nullptr, nullptr}; }
   static Body from_file(std::FILE *file, size_t size, BodyGate *gate = nullptr) {
-    return {nullptr, size, file, gate};
+    return {nullptr, size, file, gate, nullptr};
   }
+  static Body from_borrowed(BorrowedBuffer *buffer) { return {nullptr, buffer->size(), nullptr, nullptr, buffer}; }
 };
 
 // Supplies an upload's bytes to the transport. libcurl may rewind it to resend
