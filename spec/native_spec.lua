@@ -80,3 +80,52 @@ describe("native bindings", function()
     assert.truthy(native.new_client({ storage = "file://" .. dir }))
   end)
 end)
+
+describe("native jobs", function()
+  local dir
+  local function sleep(s)
+    os.execute("sleep " .. s)
+  end
+
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+  end)
+
+  after_each(function()
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("upload and download off the calling thread", function()
+    local client = assert(native.new_client({ storage = "file://" .. dir }))
+    local cfg = '{"_format_version":"3.0"}'
+    local job = assert(client:put_async("3.9.1.0", cfg))
+    assert.is_true(job:wait(sleep))
+    job:close()
+
+    job = assert(client:get_async("3.9.1.0"))
+    assert.is_true(job:wait(sleep))
+    assert.equals(cfg, job:data())
+  end)
+
+  it("report a job's failure as nil, err, status", function()
+    local client = assert(native.new_client({ storage = "file://" .. dir }))
+    local job = assert(client:get_async("1.0.0.0"))
+    local ok, err, status = job:wait(sleep)
+    assert.is_nil(ok)
+    assert.equals("ENOTFOUND", status)
+    assert.equals("no fallback config at file://" .. dir .. "/1.0.0.0/config.json", err)
+    local data
+    data, err, status = job:data()
+    assert.is_nil(data)
+    assert.equals("ENOTFOUND", status)
+  end)
+
+  it("refuse a bad version when the job is submitted", function()
+    local client = assert(native.new_client({ storage = "file://" .. dir }))
+    local job, err, status = client:put_async("a/b", "{}")
+    assert.is_nil(job)
+    assert.equals("EINVAL", status)
+    assert.matches("one key segment", err, 1, true)
+  end)
+end)

@@ -42,6 +42,15 @@ int fc_client_get(fc_client *client, const char *version, char **out_data, size_
 int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,
                    char *errbuf, size_t errbuf_len);
 void fc_object_info_free(fc_object_info *info);
+
+typedef struct fc_job fc_job;
+int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
+                        fc_job **out, char *errbuf, size_t errbuf_len);
+int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
+                        char *errbuf, size_t errbuf_len);
+int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
+int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf, size_t errbuf_len);
+void fc_job_free(fc_job *job);
 ]]
 
 local LIB_NAME = "libfallback_config.so"
@@ -83,6 +92,8 @@ local out_ptr = ffi.new("char *[1]")
 local out_len = ffi.new("size_t[1]")
 local out_client = ffi.new("fc_client *[1]")
 local out_info = ffi.new("fc_object_info *[1]")
+local out_job = ffi.new("fc_job *[1]")
+local JOB_RUNNING = -1
 
 local function failure(status)
   return nil, ffi.string(errbuf), ffi.string(lib.fc_status_name(status))
@@ -187,6 +198,78 @@ function client_mt:stat(version)
   }
   lib.fc_object_info_free(info)
   return result
+end
+
+-- Jobs: transfers on the library's worker thread, never on the caller's.
+
+local job_mt = {}
+job_mt.__index = job_mt
+
+local function new_job(handle, data)
+  -- `data` (an upload's Lua string) stays referenced by the job object for as
+  -- long as the native side may read it: fc_job_free revokes the native side's
+  -- access before the string can become garbage with the job.
+  return setmetatable({ handle = ffi.gc(handle, lib.fc_job_free), data = data }, job_mt)
+end
+
+--- Queues an upload of `data` (a JSON object string, read in place) and
+-- returns a job at once.
+function client_mt:put_async(version, data)
+  local rc = lib.fc_client_put_async(self.handle, version, data, #data, out_job, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return new_job(out_job[0], data)
+end
+
+function client_mt:get_async(version)
+  local rc = lib.fc_client_get_async(self.handle, version, out_job, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return new_job(out_job[0])
+end
+
+--- Never blocks. Returns "running"; or true when the job succeeded; or nil,
+-- err, status name when it failed.
+function job_mt:status()
+  local rc = lib.fc_job_status(self.handle, errbuf, ERRBUF_LEN)
+  if rc == JOB_RUNNING then
+    return "running"
+  end
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return true
+end
+
+--- The downloaded bytes of a finished get job.
+function job_mt:data()
+  local rc = lib.fc_job_take_data(self.handle, out_ptr, out_len, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return take_string(out_ptr[0], out_len[0])
+end
+
+--- Waits for the job without blocking the caller's event loop: `sleep` is
+-- ngx.sleep inside nginx (it yields), polling from 1 ms doubling to 100 ms.
+function job_mt:wait(sleep)
+  local delay = 0.001
+  while true do
+    local ok, err, status = self:status()
+    if ok ~= "running" then
+      return ok, err, status
+    end
+    sleep(delay)
+    delay = math.min(delay * 2, 0.1)
+  end
+end
+
+--- Frees the native job now (instead of at garbage collection).
+function job_mt:close()
+  lib.fc_job_free(ffi.gc(self.handle, nil))
+  self.handle = nil
 end
 
 function _M.version()

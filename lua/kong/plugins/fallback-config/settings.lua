@@ -1,0 +1,134 @@
+-- Settings of fallback-config, read the way Kong reads its own feature's:
+-- environment variables, with the plugin's declarative config as the source
+-- of the shared ones (storage, export delay, S3 parameters) when the
+-- environment does not set them. Which node exports or imports is a per-node
+-- decision: environment only.
+
+local cjson = require("cjson.safe")
+
+local _M = {}
+
+_M.DEFAULT_EXPORT_DELAY = 60 -- seconds, as in Kong
+_M.DEFAULT_IMPORT_GRACE = 5 -- seconds: Kong's cluster connection timeout
+
+-- Every variable the plugin reads, for read_env.
+_M.VARIABLES = {
+  "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE",
+  "KONG_CLUSTER_FALLBACK_CONFIG_EXPORT",
+  "KONG_CLUSTER_FALLBACK_CONFIG_IMPORT",
+  "KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY",
+  "KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE",
+  "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_CONFIG_STORAGE_ENDPOINT",
+}
+
+--- Reads the variables now. Call it when the handler module is loaded (init
+-- phase, master process): nginx workers do not see the environment.
+function _M.read_env(getenv)
+  getenv = getenv or os.getenv
+  local env = {}
+  for _, name in ipairs(_M.VARIABLES) do
+    local value = getenv(name)
+    if value ~= nil and value ~= "" then
+      env[name] = value
+    end
+  end
+  return env
+end
+
+local BOOLEANS = { on = true, ["true"] = true, off = false, ["false"] = false }
+
+local function parse_bool(name, value)
+  if value == nil then
+    return false
+  end
+  local b = BOOLEANS[string.lower(value)]
+  if b == nil then
+    return nil, name .. " must be on or off, got '" .. value .. "'"
+  end
+  return b
+end
+
+local function parse_seconds(name, value, default)
+  if value == nil then
+    return default
+  end
+  local n = tonumber(value)
+  if not n or n ~= n or n <= 0 or n == math.huge then
+    return nil, name .. " must be a positive number of seconds, got '" .. tostring(value) .. "'"
+  end
+  return n
+end
+
+local KNOWN_SCHEMES = { s3 = true, gcs = true, file = true }
+
+--- Combines the environment (from read_env) with the plugin's config (may be
+-- nil) and validates the result like Kong does at start-up. Returns the
+-- settings, or nil and a one-line error naming the setting at fault.
+function _M.resolve(env, conf)
+  conf = conf or {}
+  local s = {}
+  local err
+
+  s.export, err = parse_bool("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT", env.KONG_CLUSTER_FALLBACK_CONFIG_EXPORT)
+  if err then
+    return nil, err
+  end
+  s.import, err = parse_bool("KONG_CLUSTER_FALLBACK_CONFIG_IMPORT", env.KONG_CLUSTER_FALLBACK_CONFIG_IMPORT)
+  if err then
+    return nil, err
+  end
+
+  s.storage = env.KONG_CLUSTER_FALLBACK_CONFIG_STORAGE or conf.storage
+  if (s.export or s.import) and not s.storage then
+    return nil, "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE is required when export or import is on"
+  end
+  if s.storage then
+    local scheme = string.match(s.storage, "^(%a[%w+.-]*)://")
+    if not scheme or not KNOWN_SCHEMES[string.lower(scheme)] then
+      return nil, "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE must start with s3://, gcs:// or file://"
+    end
+  end
+
+  s.export_delay, err = parse_seconds("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY",
+    env.KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY or conf.export_delay, _M.DEFAULT_EXPORT_DELAY)
+  if err then
+    return nil, err
+  end
+  s.import_grace, err = parse_seconds("KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE",
+    env.KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE or conf.import_grace, _M.DEFAULT_IMPORT_GRACE)
+  if err then
+    return nil, err
+  end
+
+  local params = env.KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG or conf.s3_put_params
+  if type(params) == "table" then
+    params = cjson.encode(params)
+  end
+  if params then
+    local decoded = cjson.decode(params)
+    if type(decoded) ~= "table" or (next(decoded) ~= nil and decoded[1] ~= nil) then
+      return nil, "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG must be a JSON object"
+    end
+    s.s3_put_params = params
+  end
+
+  -- What the native client is configured with (names as in fc_settings_set).
+  s.native = {
+    storage = s.storage,
+    s3_put_params = s.s3_put_params,
+    endpoint = env.AWS_CONFIG_STORAGE_ENDPOINT,
+    region = env.AWS_REGION or env.AWS_DEFAULT_REGION,
+    access_key_id = env.AWS_ACCESS_KEY_ID,
+    secret_access_key = env.AWS_SECRET_ACCESS_KEY,
+    session_token = env.AWS_SESSION_TOKEN,
+  }
+  return s
+end
+
+return _M

@@ -1,0 +1,107 @@
+local schedule = require("kong.plugins.fallback-config.export_schedule")
+local backoff = require("kong.plugins.fallback-config.backoff")
+
+-- A fake clock the tests move by hand.
+local function clock()
+  local t = 1000
+  return function() return t end, function(dt) t = t + dt end
+end
+
+describe("export schedule", function()
+  local now, advance, s
+
+  before_each(function()
+    now, advance = clock()
+    s = schedule.new({ delay = 60, now = now, backoff = { random = function() return 1 end } })
+  end)
+
+  it("is idle with nothing to export", function()
+    assert.equals("idle", s:next_action())
+  end)
+
+  it("coalesces a window's configurations and uploads only the latest at its end", function()
+    for i = 1, 5 do
+      s:offer("config " .. i, "hash " .. i)
+      advance(10)
+    end
+    local action, wait = s:next_action()
+    assert.equals("wait", action)
+    assert.equals(10, wait) -- the window opened by the first one ends at 60 s
+    advance(10)
+    local what, config, hash = s:next_action()
+    assert.equals("upload", what)
+    assert.equals("config 5", config)
+    assert.equals("hash 5", hash)
+    assert.equals("idle", s:next_action()) -- one upload in flight at most
+    s:upload_succeeded()
+    assert.equals("idle", s:next_action())
+  end)
+
+  it("never uploads the configuration storage already holds", function()
+    s:offer("a", "ha")
+    advance(60)
+    assert.equals("upload", (s:next_action()))
+    s:upload_succeeded()
+    s:offer("a", "ha") -- a reconfigure that changed nothing
+    assert.equals("idle", s:next_action())
+    s:offer("b", "hb")
+    s:offer("a", "ha") -- changed, then changed back inside the window
+    assert.equals("idle", s:next_action())
+  end)
+
+  it("keeps at most one upload per window when changes keep coming", function()
+    s:offer("a", "ha")
+    advance(60)
+    assert.equals("upload", (s:next_action()))
+    advance(1)
+    s:offer("b", "hb") -- arrives during the upload: opens the next window
+    s:upload_succeeded()
+    local action, wait = s:next_action()
+    assert.equals("wait", action)
+    assert.equals(60, wait)
+  end)
+
+  it("retries a failed upload with growing delays until it succeeds", function()
+    s:offer("a", "ha")
+    advance(60)
+    local delays = {}
+    for i = 1, 4 do
+      assert.equals("upload", (s:next_action()))
+      local retry_at = s:upload_failed()
+      delays[i] = retry_at - now()
+      local action, wait = s:next_action()
+      assert.equals("wait", action)
+      assert.equals(delays[i], wait)
+      advance(wait)
+    end
+    assert.same({ 1, 2, 4, 8 }, delays) -- random() = 1: the top of each jitter range
+    local _, config = s:next_action()
+    assert.equals("a", config)
+    s:upload_succeeded()
+    s:offer("b", "hb")
+    advance(60)
+    assert.equals("upload", (s:next_action()))
+    assert.equals(1, s:upload_failed() - now()) -- success reset the back-off
+  end)
+
+  it("retries with the newest configuration when one arrives after a failure", function()
+    s:offer("a", "ha")
+    advance(60)
+    s:next_action()
+    s:offer("b", "hb") -- during the failing upload
+    s:upload_failed()
+    advance(60)
+    local action, config = s:next_action()
+    assert.equals("upload", action)
+    assert.equals("b", config) -- never the older one over the newer
+  end)
+end)
+
+describe("backoff", function()
+  it("grows, caps, and resets", function()
+    local b = backoff.new({ base = 1, cap = 5, random = function() return 0 end })
+    assert.same({ 0.5, 1, 2, 2.5, 2.5 }, { b:next(), b:next(), b:next(), b:next(), b:next() })
+    b:reset()
+    assert.equals(0.5, b:next())
+  end)
+end)

@@ -1,0 +1,77 @@
+local settings = require("kong.plugins.fallback-config.settings")
+
+describe("settings", function()
+  it("read only the variables the plugin knows, skipping empty ones", function()
+    local env = settings.read_env(function(name)
+      return ({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p", AWS_REGION = "", HOME = "/root" })[name]
+    end)
+    assert.same({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p" }, env)
+  end)
+
+  it("default to Kong's values with export and import off", function()
+    local s = assert(settings.resolve({}, nil))
+    assert.is_false(s.export)
+    assert.is_false(s.import)
+    assert.equals(60, s.export_delay)
+    assert.equals(5, s.import_grace)
+    assert.is_nil(s.storage)
+  end)
+
+  it("parse Kong's booleans and numbers", function()
+    local s = assert(settings.resolve({
+      KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "file:///var/lib/kong/fallback",
+      KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on",
+      KONG_CLUSTER_FALLBACK_CONFIG_IMPORT = "False",
+      KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY = "2.5",
+    }))
+    assert.is_true(s.export)
+    assert.is_false(s.import)
+    assert.equals(2.5, s.export_delay)
+  end)
+
+  it("let the environment win over the plugin config, and fall back to it", function()
+    local conf = { storage = "s3://from-conf/p", export_delay = 30, s3_put_params = { StorageClass = "STANDARD_IA" } }
+    local s = assert(settings.resolve({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://from-env/p" }, conf))
+    assert.equals("s3://from-env/p", s.storage)
+    assert.equals(30, s.export_delay)
+    assert.equals('{"StorageClass":"STANDARD_IA"}', s.s3_put_params)
+    assert.equals("s3://from-env/p", s.native.storage)
+  end)
+
+  it("hand AWS settings to the native client, AWS_REGION before AWS_DEFAULT_REGION", function()
+    local s = assert(settings.resolve({
+      AWS_ACCESS_KEY_ID = "AKID", AWS_SECRET_ACCESS_KEY = "secret", AWS_SESSION_TOKEN = "token",
+      AWS_REGION = "eu-west-1", AWS_DEFAULT_REGION = "us-east-1",
+      AWS_CONFIG_STORAGE_ENDPOINT = "http://minio:9000/",
+    }))
+    assert.same({ endpoint = "http://minio:9000/", region = "eu-west-1", access_key_id = "AKID",
+                  secret_access_key = "secret", session_token = "token" }, s.native)
+    s = assert(settings.resolve({ AWS_DEFAULT_REGION = "us-west-2" }))
+    assert.equals("us-west-2", s.native.region)
+  end)
+
+  local function error_of(env, conf)
+    local s, err = settings.resolve(env, conf)
+    assert.is_nil(s)
+    assert.is_string(err)
+    assert.is_nil(string.find(err, "\n"))
+    return err
+  end
+
+  it("refuse what Kong refuses, naming the setting", function()
+    assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_STORAGE is required when export or import is on",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on" }))
+    assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_STORAGE must start with s3://, gcs:// or file://",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "ftp://x/y" }), 1, true)
+    assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT must be on or off",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "yes" }), 1, true)
+    for _, bad in ipairs({ "0", "-5", "soon", "inf", "nan" }) do
+      assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY must be a positive number",
+        error_of({ KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY = bad }), 1, true)
+    end
+    for _, bad in ipairs({ "[1]", "nope", '"str"' }) do
+      assert.equals("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG must be a JSON object",
+        error_of({ KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG = bad }))
+    end
+  end)
+end)
