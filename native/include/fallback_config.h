@@ -164,6 +164,15 @@ typedef struct fc_job fc_job;
  */
 FC_API int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
                                fc_job **out, char *errbuf, size_t errbuf_len);
+/*
+ * Like fc_client_put_async, for a configuration held in `count` parts that are
+ * uploaded back to back (parts[i] has lens[i] bytes), so that a caller that
+ * produced it piece by piece never has to join it. The same lifetime rule
+ * applies to every part; the two arrays themselves may go once this returns.
+ */
+FC_API int fc_client_put_async_parts(fc_client *client, const char *version, const char *const *parts,
+                                     const size_t *lens, size_t count, fc_job **out,
+                                     char *errbuf, size_t errbuf_len);
 /* Queues a download; fetch the bytes with fc_job_take_data once it has finished. */
 FC_API int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
                                char *errbuf, size_t errbuf_len);

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fallback_config.h"
 #include "http/borrowed_buffer.h"
@@ -179,6 +180,69 @@ TEST(BorrowedBuffer, RevokedBufferIsNeverReadAgain) {
   EXPECT_EQ(buffer.read(5, out, 3), 0u);
   buffer.revoke();
   EXPECT_THROW(buffer.read(0, out, 3), fc::Error);
+}
+
+TEST(BorrowedBuffer, PartsReadBackToBackAcrossEveryBoundary) {
+  // Empty parts in between and at both ends, and windows of every size.
+  std::vector<std::string> pieces = {"", "{\"a\":", "", "1", ",\"bb\":[2,3]", "", "}", ""};
+  std::vector<fc::http::BorrowedBuffer::Part> parts;
+  std::string whole;
+  for (const std::string &p : pieces) {
+    parts.push_back({p.data(), p.size()});
+    whole += p;
+  }
+  fc::http::BorrowedBuffer buffer(parts);
+  ASSERT_EQ(buffer.size(), whole.size());
+  for (size_t window = 1; window <= whole.size() + 1; ++window) {
+    for (size_t start = 0; start <= whole.size(); ++start) {
+      std::string got;
+      char out[64];
+      for (size_t off = start, n; (n = buffer.read(off, out, window)) > 0; off += n) got.append(out, n);
+      EXPECT_EQ(got, whole.substr(start)) << "window " << window << ", start " << start;
+    }
+  }
+}
+
+TEST_F(JobsTest, UploadInPartsStoresThemJoined) {
+  char err[FC_ERRBUF_LEN];
+  std::vector<std::string> pieces = {"{\"_format_version\":\"3.0\",", "", "\"services\":[", "{\"name\":\"s\"}", "]}"};
+  std::vector<const char *> ptrs;
+  std::vector<size_t> lens;
+  std::string whole;
+  for (const std::string &p : pieces) {
+    ptrs.push_back(p.data());
+    lens.push_back(p.size());
+    whole += p;
+  }
+  fc_job *put = nullptr;
+  ASSERT_EQ(fc_client_put_async_parts(client_, "3.9.0.0", ptrs.data(), lens.data(), ptrs.size(), &put, err, sizeof err),
+            FC_OK) << err;
+  ptrs.clear();  // the arrays may go at once; the parts stay
+  lens.clear();
+  ASSERT_EQ(wait_for(put, err, sizeof err), FC_OK) << err;
+  fc_job_free(put);
+
+  char *data = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(fc_client_get(client_, "3.9.0.0", &data, &len, err, sizeof err), FC_OK) << err;
+  EXPECT_EQ(std::string(data, len), whole);
+  fc_free(data);
+
+  // Parts that only together are not a JSON object are refused as a whole.
+  const char *bad[] = {"{\"a\":", "[1,2}"};
+  size_t bad_lens[] = {5, 5};
+  ASSERT_EQ(fc_client_put_async_parts(client_, "3.9.0.0", bad, bad_lens, 2, &put, err, sizeof err), FC_OK) << err;
+  EXPECT_EQ(wait_for(put, err, sizeof err), FC_EINVAL);
+  fc_job_free(put);
+  ASSERT_EQ(fc_client_get(client_, "3.9.0.0", &data, &len, err, sizeof err), FC_OK) << err;
+  EXPECT_EQ(std::string(data, len), whole) << "the stored configuration was overwritten";
+  fc_free(data);
+
+  const char *null_part[] = {nullptr};
+  size_t one[] = {1};
+  EXPECT_EQ(fc_client_put_async_parts(client_, "3.9.0.0", null_part, one, 1, &put, err, sizeof err), FC_EINVAL);
+  EXPECT_STREQ(err, "part 0 is NULL");
+  EXPECT_EQ(put, nullptr);
 }
 
 TEST_F(JobsTest, ChildProcessGetsItsOwnWorkerThread) {
