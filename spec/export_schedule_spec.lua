@@ -21,48 +21,49 @@ describe("export schedule", function()
 
   it("coalesces a window's configurations and uploads only the latest at its end", function()
     for i = 1, 5 do
-      s:offer("config " .. i, "hash " .. i)
+      s:offer("hash " .. i)
       advance(10)
     end
     local action, wait = s:next_action()
     assert.equals("wait", action)
     assert.equals(10, wait) -- the window opened by the first one ends at 60 s
     advance(10)
-    local what, config, hash = s:next_action()
-    assert.equals("upload", what)
-    assert.equals("config 5", config)
-    assert.equals("hash 5", hash)
+    assert.equals("upload", s:next_action()) -- the exporter takes the newest then
     assert.equals("idle", s:next_action()) -- one upload in flight at most
-    s:upload_succeeded()
+    s:upload_succeeded("hash 5")
     assert.equals("idle", s:next_action())
   end)
 
   it("never uploads the configuration storage already holds", function()
-    s:offer("a", "ha")
+    s:offer("ha")
     advance(60)
     assert.equals("upload", (s:next_action()))
-    s:upload_succeeded()
-    s:offer("a", "ha") -- a reconfigure that changed nothing
+    s:upload_succeeded("ha")
+    assert.is_true(s:is_uploaded("ha"))
+    s:offer("ha") -- a reconfigure that changed nothing
     assert.equals("idle", s:next_action())
-    s:offer("b", "hb")
-    s:offer("a", "ha") -- changed, then changed back inside the window
+    s:offer("hb")
+    s:offer("ha") -- changed, then changed back inside the window
     assert.equals("idle", s:next_action())
+    s:offer(nil) -- a control plane's change: hash unknown until encoded
+    advance(60)
+    assert.equals("upload", s:next_action())
   end)
 
   it("keeps at most one upload per window when changes keep coming", function()
-    s:offer("a", "ha")
+    s:offer("ha")
     advance(60)
     assert.equals("upload", (s:next_action()))
     advance(1)
-    s:offer("b", "hb") -- arrives during the upload: opens the next window
-    s:upload_succeeded()
+    s:offer("hb") -- arrives during the upload: opens the next window
+    s:upload_succeeded("ha")
     local action, wait = s:next_action()
     assert.equals("wait", action)
     assert.equals(60, wait)
   end)
 
   it("retries a failed upload with growing delays until it succeeds", function()
-    s:offer("a", "ha")
+    s:offer("ha")
     advance(60)
     local delays = {}
     for i = 1, 4 do
@@ -75,26 +76,42 @@ describe("export schedule", function()
       advance(wait)
     end
     assert.same({ 1, 2, 4, 8 }, delays) -- random() = 1: the top of each jitter range
-    local _, config = s:next_action()
-    assert.equals("a", config)
-    s:upload_succeeded()
-    s:offer("b", "hb")
+    assert.equals("upload", s:next_action())
+    s:upload_succeeded("ha")
+    s:offer("hb")
     advance(60)
     assert.equals("upload", (s:next_action()))
     assert.equals(1, s:upload_failed() - now()) -- success reset the back-off
   end)
 
   it("retries with the newest configuration when one arrives after a failure", function()
-    s:offer("a", "ha")
+    s:offer("ha")
     advance(60)
     s:next_action()
-    s:offer("b", "hb") -- during the failing upload
+    s:offer("hb") -- during the failing upload
     s:upload_failed()
     advance(60)
-    local action, config = s:next_action()
-    assert.equals("upload", action)
-    assert.equals("b", config) -- never the older one over the newer
+    assert.equals("upload", s:next_action()) -- the exporter takes the newest, "hb"
+    s:upload_succeeded("hb")
+    s:offer("hb")
+    assert.equals("idle", s:next_action())
   end)
+end)
+
+describe("export schedule, a change during an upload", function()
+it("is exported once that upload is stored", function()
+  local now, advance = clock()
+  local s = schedule.new({ delay = 5, now = now })
+  s:offer("ha")
+  advance(5)
+  assert.equals("upload", s:next_action())
+  s:offer("hb")
+  s:upload_succeeded("ha")
+  local action, wait = s:next_action()
+  assert.equals("wait", action)
+  advance(wait)
+  assert.equals("upload", s:next_action())
+end)
 end)
 
 describe("backoff", function()

@@ -73,5 +73,8 @@ describe("settings", function()
       assert.equals("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG must be a JSON object",
         error_of({ KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG = bad }))
     end
+    assert.matches("cannot both be on: a backup node does not import",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p", KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on",
+        KONG_CLUSTER_FALLBACK_CONFIG_IMPORT = "on" }), 1, true)
   end)
 end)

@@ -46,6 +46,9 @@ void fc_object_info_free(fc_object_info *info);
 typedef struct fc_job fc_job;
 int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
                         fc_job **out, char *errbuf, size_t errbuf_len);
+int fc_client_put_async_parts(fc_client *client, const char *version, const char *const *parts,
+                              const size_t *lens, size_t count, fc_job **out,
+                              char *errbuf, size_t errbuf_len);
 int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
                         char *errbuf, size_t errbuf_len);
 int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
@@ -220,6 +223,23 @@ function client_mt:put_async(version, data)
     return failure(rc)
   end
   return new_job(out_job[0], data)
+end
+
+--- Queues an upload of a configuration held as an array of strings, sent back
+-- to back without joining them (the encoder yields one part at a time).
+function client_mt:put_async_parts(version, parts)
+  local n = #parts
+  local ptrs = ffi.new("const char *[?]", n)
+  local lens = ffi.new("size_t[?]", n)
+  for i = 1, n do
+    ptrs[i - 1] = parts[i]
+    lens[i - 1] = #parts[i]
+  end
+  local rc = lib.fc_client_put_async_parts(self.handle, version, ptrs, lens, n, out_job, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return new_job(out_job[0], parts)
 end
 
 function client_mt:get_async(version)

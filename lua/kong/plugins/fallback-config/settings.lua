@@ -84,6 +84,11 @@ function _M.resolve(env, conf)
     return nil, err
   end
 
+  if s.export and s.import then
+    -- As in Kong: the backup node is the source of the backups, never fed from them.
+    return nil, "KONG_CLUSTER_FALLBACK_CONFIG_EXPORT and KONG_CLUSTER_FALLBACK_CONFIG_IMPORT cannot both be on: a backup node does not import"
+  end
+
   s.storage = env.KONG_CLUSTER_FALLBACK_CONFIG_STORAGE or conf.storage
   if (s.export or s.import) and not s.storage then
     return nil, "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE is required when export or import is on"

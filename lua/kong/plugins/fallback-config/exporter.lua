@@ -1,0 +1,153 @@
+-- The backup node's side: every new configuration is offered to the export
+-- schedule; when an upload is due, the current configuration is taken from
+-- Kong, encoded in yielding steps and uploaded on the native worker thread.
+-- Runs in one timer at a time, in worker 0.
+
+local declarative = require("kong.db.declarative")
+local encoder = require("kong.plugins.fallback-config.config_encoder")
+local schedule = require("kong.plugins.fallback-config.export_schedule")
+
+local ngx = ngx
+
+local _M = {}
+local mt = { __index = _M }
+
+local EMPTY_CONFIG_HASH = string.rep("0", 32)
+
+local function now()
+  ngx.update_time()
+  return ngx.now()
+end
+
+local function yield()
+  ngx.sleep(0)
+end
+
+--- opts: client, version (Kong's), url (for log lines), delay (seconds),
+-- log (function(level, fmt, ...)).
+function _M.new(opts)
+  return setmetatable({
+    client = opts.client,
+    version = opts.version,
+    url = opts.url,
+    log = opts.log,
+    schedule = schedule.new({ delay = opts.delay, now = now }),
+    running = false,
+  }, mt)
+end
+
+--- Settings changed (plugin config): the next upload uses the new client.
+function _M:reconfigure(client, url, delay)
+  self.client, self.url = client, url
+  self.schedule.delay = delay
+end
+
+-- Kong's hash of the configuration it runs (nil on a control plane).
+local function kong_hash()
+  local hash = declarative.get_current_hash and declarative.get_current_hash()
+  if hash == "" then
+    return nil
+  end
+  return hash
+end
+
+local function has_entities(config)
+  for key, value in pairs(config) do
+    if type(key) == "string" and key:sub(1, 1) ~= "_" and type(value) == "table" and next(value) ~= nil then
+      return true
+    end
+  end
+  return false
+end
+
+--- A new configuration is in place: upload it at the end of the window.
+function _M:configuration_changed()
+  local hash = kong_hash()
+  if hash == EMPTY_CONFIG_HASH then
+    return -- a node starting empty: never replace a backup with nothing
+  end
+  self.schedule:offer(hash)
+  self:run()
+end
+
+function _M:run()
+  if self.running then
+    return
+  end
+  self.running = true
+  local ok, err = ngx.timer.at(0, function(premature)
+    local ran, loop_err = pcall(self.loop, self, premature)
+    self.running = false
+    if not ran then
+      self.log("err", "export stopped by an error: %s", tostring(loop_err))
+    end
+  end)
+  if not ok then
+    self.running = false
+    self.log("err", "cannot start the export timer: %s", err)
+  end
+end
+
+function _M:loop(premature)
+  while not premature and not ngx.worker.exiting() do
+    local action, wait = self.schedule:next_action()
+    if action == "idle" then
+      return
+    elseif action == "wait" then
+      ngx.sleep(math.min(wait, 1)) -- wake at least every second to notice a shutdown
+    else
+      self:upload()
+    end
+  end
+end
+
+function _M:fail(hash, err, status)
+  local retry_in = self.schedule:upload_failed() - now()
+  self.log("err", "export of config %s to %s failed: %s (%s); retrying in %.1f s",
+    hash or "(unknown)", self.url, err, status or "EINTERNAL", retry_in)
+end
+
+function _M:upload()
+  local started = now()
+  local hash = kong_hash()
+  if hash == EMPTY_CONFIG_HASH then
+    self.schedule:upload_succeeded(hash)
+    return
+  end
+  local config, err = declarative.export_config()
+  if not config then
+    return self:fail(hash, "cannot export the configuration from Kong: " .. tostring(err), "EINTERNAL")
+  end
+  if not has_entities(config) then
+    -- A node or a database starting empty: never replace a backup with nothing.
+    self.log("info", "not exporting config %s: it has no entities", hash or "(unknown)")
+    self.schedule:upload_succeeded(self.schedule.uploaded_hash)
+    return
+  end
+  local parts, size, fingerprint = encoder.encode(config, { yield = yield, md5 = ngx.md5 })
+  config = nil -- the GC may take the table during the upload
+  if not parts then
+    return self:fail(hash, size, "EINVAL")
+  end
+  hash = hash or fingerprint
+  if self.schedule:is_uploaded(hash) then
+    self.schedule:upload_succeeded(hash) -- storage already holds it
+    return
+  end
+
+  local job, status
+  job, err, status = self.client:put_async_parts(self.version, parts)
+  local ok = job and true
+  if job then
+    ok, err, status = job:wait(ngx.sleep)
+    job:close()
+  end
+  if not ok then
+    return self:fail(hash, err, status)
+  end
+  self.schedule:upload_succeeded(hash)
+  self.log("notice", "exported config %s to %s in %d ms (%d bytes)",
+    hash, self.url, math.floor((now() - started) * 1000 + 0.5), size)
+end
+
+return _M

@@ -1,0 +1,58 @@
+-- The plugin schema's shape and validators, with Kong's typedefs stood in
+-- (the real ones need Kong; what matters here is what the schema declares).
+package.preload["kong.db.schema.typedefs"] = function()
+  return { no_consumer = { type = "foreign", eq = "null" }, no_service = { type = "foreign", eq = "null" },
+    no_route = { type = "foreign", eq = "null" }, protocols_http = { type = "set" } }
+end
+local schema = require("kong.plugins.fallback-config.schema")
+
+local function field(record, name)
+  for _, f in ipairs(record.fields) do
+    if f[name] then
+      return f[name]
+    end
+  end
+end
+
+describe("plugin schema", function()
+  local config = field(schema, "config")
+
+  it("is named like the plugin and global only", function()
+    assert.equals("fallback-config", schema.name)
+    for _, name in ipairs({ "consumer", "service", "route" }) do
+      assert.equals("null", field(schema, name).eq, name)
+    end
+  end)
+
+  it("holds only the shared settings, none required, none with a default that would hide the environment's", function()
+    local names = {}
+    for _, f in ipairs(config.fields) do
+      local name, def = next(f)
+      names[#names + 1] = name
+      assert.is_falsy(def.required, name)
+      assert.is_nil(def.default, name)
+    end
+    table.sort(names)
+    assert.same({ "export_delay", "import_grace", "s3_put_params", "storage" }, names)
+    assert.equals(0, field(config, "export_delay").gt)
+    assert.equals(0, field(config, "import_grace").gt)
+  end)
+
+  it("accepts known storage schemes and refuses others and credentials in the URL", function()
+    local validate = field(config, "storage").custom_validator
+    for _, ok in ipairs({ "s3://bucket/prefix", "GCS://bucket", "file:///var/lib/kong" }) do
+      assert.is_true(validate(ok), ok)
+    end
+    local ok, err = validate("ftp://x/y")
+    assert.is_nil(ok)
+    assert.equals("must start with s3://, gcs:// or file://", err)
+    ok, err = validate("s3://AKIA:secret@bucket/p")
+    assert.is_nil(ok)
+    assert.equals("must not hold credentials: set them in the environment", err)
+  end)
+
+  it("lets storage and S3 parameters come from a vault", function()
+    assert.is_true(field(config, "storage").referenceable)
+    assert.is_true(field(config, "s3_put_params").values.referenceable)
+  end)
+end)
