@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian 12, as root. Idempotent:
 # apt-get runs only when a package is missing.
-#   scripts/install-deps.sh build   compiler, libraries (the demo needs only these)
+#   scripts/install-deps.sh build   compiler, libraries
+#   scripts/install-deps.sh demo    + nginx with lua-nginx-module (the demo's gateway nodes)
 #   scripts/install-deps.sh test    + GoogleTest, Ceph RGW, awscli, Node.js and the npm test deps
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +12,15 @@ build_pkgs=(cmake g++ make pkg-config libcurl4-openssl-dev libssl-dev rapidjson-
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
   radosgw ceph-mon ceph-osd uuid-runtime curl iproute2 time
   nodejs npm
-  luajit2 libluajit2-5.1-dev lua-cjson lua-busted luarocks)
+  luajit2 libluajit2-5.1-dev lua-cjson lua-busted luarocks
+  nginx libnginx-mod-http-lua)
+# libnginx-mod-http-lua wants libluajit2-5.1-2 (OpenResty's LuaJIT), which
+# conflicts with Debian's plain luajit: luajit2 is the one to have.
+demo_pkgs=(nginx libnginx-mod-http-lua lua-cjson luajit2 curl)
 
 want=("${build_pkgs[@]}")
 [ "$what" = test ] && want+=("${test_pkgs[@]}")
+[ "$what" = demo ] && want+=("${demo_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,0 +1,70 @@
+# Starts and stops harness nodes (nginx + the plugin). Source it, then:
+#   node_start NAME [VAR=VALUE ...]   start a node with that environment; sets PORT_<NAME>
+#   node_stop NAME                    graceful stop (QUIT), then TERM, then KILL
+#   node_stop_all                     every node this shell started
+#   node_log NAME                     the node's error log
+# Needs FC_NODES_DIR (a scratch directory) and FC_LIB_DIR (where
+# libfallback_config.so is). FC_NODE_ENV (array) adds variables to every node.
+# Nodes get a clean environment: only PATH, the listed variables and FC_NODE_ENV;
+# FC_NODE_LD_PRELOAD, ASAN_OPTIONS and UBSAN_OPTIONS are passed on when set (the
+# sanitizer build loads an instrumented library into an uninstrumented nginx).
+
+FC_HARNESS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${FC_NODE_WORKERS:=2}"
+: "${FC_NODE_LOG_LEVEL:=notice}"
+declare -a FC_NODE_ENV=("${FC_NODE_ENV[@]}")
+declare -A FC_NODE_PIDS=()
+
+node_log() { echo "$FC_NODES_DIR/$1/logs/error.log"; }
+
+node_start() {
+  local name=$1
+  shift
+  local prefix=$FC_NODES_DIR/$name port
+  port=$("$FC_HARNESS_ROOT/scripts/free-port.sh")
+  rm -rf "$prefix"
+  mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@ROOT@|$FC_HARNESS_ROOT|g" -e "s|@LIB_DIR@|$FC_LIB_DIR|g" \
+      -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$FC_NODE_WORKERS|g" -e "s|@LOG_LEVEL@|$FC_NODE_LOG_LEVEL|g" \
+      "$FC_HARNESS_ROOT/tests/kong_harness/nginx.conf.in" >"$prefix/conf/nginx.conf"
+  local sanitizer_env=()
+  [ -n "${FC_NODE_LD_PRELOAD:-}" ] && sanitizer_env+=(LD_PRELOAD="$FC_NODE_LD_PRELOAD")
+  [ -n "${ASAN_OPTIONS:-}" ] && sanitizer_env+=(ASAN_OPTIONS="$ASAN_OPTIONS")
+  [ -n "${UBSAN_OPTIONS:-}" ] && sanitizer_env+=(UBSAN_OPTIONS="$UBSAN_OPTIONS")
+  env -i PATH="$PATH" "${sanitizer_env[@]}" "${FC_NODE_ENV[@]}" "$@" \
+    nginx -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" \
+    >"$prefix/logs/stdout.log" 2>&1 &
+  FC_NODE_PIDS[$name]=$!
+  printf -v "PORT_${name//-/_}" '%s' "$port"
+  local i
+  for i in $(seq 1 100); do
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then return 0; fi
+    if ! kill -0 "${FC_NODE_PIDS[$name]}" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "node $name did not start:" >&2
+  tail -20 "$prefix/logs/error.log" "$prefix/logs/stdout.log" >&2
+  return 1
+}
+
+node_stop() {
+  local pid=${FC_NODE_PIDS[$1]:-}
+  [ -n "$pid" ] || return 0
+  kill -QUIT "$pid" 2>/dev/null
+  local i
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    [ "$i" -eq 50 ] && kill -TERM "$pid" 2>/dev/null
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  # Workers outlive a killed master only if it never got to signal them.
+  pkill -KILL -f "nginx -p $FC_NODES_DIR/$1 " 2>/dev/null
+  unset "FC_NODE_PIDS[$1]"
+}
+
+node_stop_all() {
+  local name
+  for name in "${!FC_NODE_PIDS[@]}"; do node_stop "$name"; done
+}
