@@ -9,9 +9,11 @@ source = {
 description = {
   summary = "Kong fallback configuration: export to and import from S3, S3-compatible storage or a directory",
   detailed = [[
-    A native library (C++, C ABI) that signs, uploads and downloads Kong declarative
-    configurations with Kong's key layout and settings, its LuaJIT FFI bindings, and
-    the fallback-config operator CLI.
+    The Kong plugin fallback-config (enable with KONG_PLUGINS=bundled,fallback-config):
+    a backup node exports every new configuration, a new data plane that cannot reach
+    its control plane imports it. A native library (C++, C ABI) signs, uploads and
+    downloads off the event loop, with Kong's key layout and settings; LuaJIT FFI
+    bindings; and the fallback-config operator CLI.
   ]],
   license = "Apache-2.0",
 }

@@ -3,6 +3,7 @@
 # apt-get runs only when a package is missing.
 #   scripts/install-deps.sh build   compiler, libraries
 #   scripts/install-deps.sh demo    + nginx with lua-nginx-module (the demo's gateway nodes)
+#   scripts/install-deps.sh demo-rgw  + Ceph RGW (the demo on a real S3 server)
 #   scripts/install-deps.sh test    + GoogleTest, Ceph RGW, awscli, Node.js and the npm test deps
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,10 @@ demo_pkgs=(nginx libnginx-mod-http-lua lua-cjson luajit2 curl)
 
 want=("${build_pkgs[@]}")
 [ "$what" = test ] && want+=("${test_pkgs[@]}")
-[ "$what" = demo ] && want+=("${demo_pkgs[@]}")
+case $what in
+  demo) want+=("${demo_pkgs[@]}") ;;
+  demo-rgw) want+=("${demo_pkgs[@]}" radosgw ceph-mon ceph-osd uuid-runtime iproute2) ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -38,6 +38,13 @@ describe("settings", function()
     assert.equals("s3://from-env/p", s.native.storage)
   end)
 
+  it("turn the plugin config's string map of S3 parameters into the JSON the library takes", function()
+    local s = assert(settings.resolve({}, { s3_put_params = { BucketKeyEnabled = "true", StorageClass = "STANDARD_IA" } }))
+    local cjson = require("cjson.safe")
+    assert.same({ BucketKeyEnabled = true, StorageClass = "STANDARD_IA" }, cjson.decode(s.s3_put_params))
+    assert.equals(s.s3_put_params, s.native.s3_put_params)
+  end)
+
   it("hand AWS settings to the native client, AWS_REGION before AWS_DEFAULT_REGION", function()
     local s = assert(settings.resolve({
       AWS_ACCESS_KEY_ID = "AKID", AWS_SECRET_ACCESS_KEY = "secret", AWS_SESSION_TOKEN = "token",
@@ -73,6 +80,11 @@ describe("settings", function()
       assert.equals("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG must be a JSON object",
         error_of({ KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG = bad }))
     end
+    -- A bad value from the plugin config is named as such.
+    local _, err = settings.resolve({}, { export_delay = -1 })
+    assert.equals("config.export_delay (plugin config) must be a positive number of seconds, got '-1'", err)
+    _, err = settings.resolve({}, { storage = "ftp://x" })
+    assert.equals("config.storage (plugin config) must start with s3://, gcs:// or file://", err)
     assert.matches("cannot both be on: a backup node does not import",
       error_of({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p", KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on",
         KONG_CLUSTER_FALLBACK_CONFIG_IMPORT = "on" }), 1, true)

@@ -47,20 +47,20 @@ node_start() {
   return 1
 }
 
-node_stop() {
+node_stop() { # safe under set -e: every step may find the process already gone
   local pid=${FC_NODE_PIDS[$1]:-}
   [ -n "$pid" ] || return 0
-  kill -QUIT "$pid" 2>/dev/null
+  kill -QUIT "$pid" 2>/dev/null || true
   local i
   for i in $(seq 1 100); do
     kill -0 "$pid" 2>/dev/null || break
-    [ "$i" -eq 50 ] && kill -TERM "$pid" 2>/dev/null
+    if [ "$i" -eq 50 ]; then kill -TERM "$pid" 2>/dev/null || true; fi
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   # Workers outlive a killed master only if it never got to signal them.
-  pkill -KILL -f "nginx -p $FC_NODES_DIR/$1 " 2>/dev/null
+  pkill -KILL -f "nginx -p $FC_NODES_DIR/$1 " 2>/dev/null || true
   unset "FC_NODE_PIDS[$1]"
 }
 

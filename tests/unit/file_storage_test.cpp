@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -78,6 +80,32 @@ TEST_F(FileStorageTest, PutFileStreamsAndGetFileIsAtomic) {
   std::ifstream c(out);
   std::string sc((std::istreambuf_iterator<char>(c)), {});
   EXPECT_EQ(sc, sa);
+}
+
+// nginx workers run as an unprivileged user: a directory they may not enter is
+// an EIO naming the directory, not an internal error.
+TEST_F(FileStorageTest, UnwritableStorageIsAnIoErrorNamingTheDirectory) {
+  fs::create_directories(dir_ + "/store");
+  ASSERT_EQ(::chmod((dir_ + "/store").c_str(), 0500), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::getuid() == 0 && ::setuid(65534) != 0) ::_exit(10);  // root ignores modes: become nobody
+    try {
+      Client client(settings_);
+      client.put("3.9.0.0", "{}", 2);
+      ::_exit(11);
+    } catch (const Error &e) {
+      bool named = std::string(e.what()).find("cannot create directory " + dir_ + "/store/kong") == 0;
+      ::_exit(e.status() == FC_EIO && named ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: setuid failed, 11: no error, 12: wrong status or message, 13: not an fc::Error";
 }
 
 TEST_F(FileStorageTest, EmptyStorageHasNoNewestVersion) {

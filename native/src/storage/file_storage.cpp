@@ -62,8 +62,9 @@ void FileStorage::put(const PutRequest &req) {
   // Directories created here are fsynced into their parents too, or a power
   // loss could take the new version's directory, and its fsynced file, away.
   std::vector<std::string> created;
-  for (fs::path p = dir; !p.empty() && !fs::exists(p); p = p.parent_path()) created.push_back(p.string());
   std::error_code ec;
+  // An unreadable ancestor ends the walk; create_directories then says why.
+  for (fs::path p = dir; !p.empty() && !fs::exists(p, ec) && !ec; p = p.parent_path()) created.push_back(p.string());
   fs::create_directories(dir, ec);
   if (ec) fail(FC_EIO, "cannot create directory " + dir + ": " + ec.message());
   for (const std::string &d : created) fsync_dir(fs::path(d).parent_path().string());

@@ -54,7 +54,8 @@ local function parse_bool(name, value)
   return b
 end
 
-local function parse_seconds(name, value, default)
+-- parse_seconds(default, value, name): a positive number of seconds.
+local function parse_seconds(default, value, name)
   if value == nil then
     return default
   end
@@ -66,6 +67,19 @@ local function parse_seconds(name, value, default)
 end
 
 local KNOWN_SCHEMES = { s3 = true, gcs = true, file = true }
+
+-- The plugin config holds S3 parameters as a map of strings (Kong's schema);
+-- the one boolean among them is written as "true" or "false" there.
+local function plugin_put_params(map)
+  local params = {}
+  for name, value in pairs(map) do
+    if name == "BucketKeyEnabled" and (value == "true" or value == "false") then
+      value = value == "true"
+    end
+    params[name] = value
+  end
+  return params
+end
 
 --- Combines the environment (from read_env) with the plugin's config (may be
 -- nil) and validates the result like Kong does at start-up. Returns the
@@ -89,36 +103,46 @@ function _M.resolve(env, conf)
     return nil, "KONG_CLUSTER_FALLBACK_CONFIG_EXPORT and KONG_CLUSTER_FALLBACK_CONFIG_IMPORT cannot both be on: a backup node does not import"
   end
 
-  s.storage = env.KONG_CLUSTER_FALLBACK_CONFIG_STORAGE or conf.storage
+  -- A shared setting comes from the environment, else from the plugin config;
+  -- an error names the one it came from.
+  local function shared(var, field)
+    if env[var] ~= nil then
+      return env[var], var
+    end
+    return conf[field], "config." .. field .. " (plugin config)"
+  end
+
+  local storage_name
+  s.storage, storage_name = shared("KONG_CLUSTER_FALLBACK_CONFIG_STORAGE", "storage")
   if (s.export or s.import) and not s.storage then
     return nil, "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE is required when export or import is on"
   end
   if s.storage then
     local scheme = string.match(s.storage, "^(%a[%w+.-]*)://")
     if not scheme or not KNOWN_SCHEMES[string.lower(scheme)] then
-      return nil, "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE must start with s3://, gcs:// or file://"
+      return nil, storage_name .. " must start with s3://, gcs:// or file://"
     end
   end
 
-  s.export_delay, err = parse_seconds("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY",
-    env.KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY or conf.export_delay, _M.DEFAULT_EXPORT_DELAY)
+  s.export_delay, err = parse_seconds(_M.DEFAULT_EXPORT_DELAY,
+    shared("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY", "export_delay"))
   if err then
     return nil, err
   end
-  s.import_grace, err = parse_seconds("KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE",
-    env.KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE or conf.import_grace, _M.DEFAULT_IMPORT_GRACE)
+  s.import_grace, err = parse_seconds(_M.DEFAULT_IMPORT_GRACE,
+    shared("KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE", "import_grace"))
   if err then
     return nil, err
   end
 
-  local params = env.KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG or conf.s3_put_params
+  local params, params_name = shared("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG", "s3_put_params")
   if type(params) == "table" then
-    params = cjson.encode(params)
+    params = cjson.encode(plugin_put_params(params))
   end
   if params then
     local decoded = cjson.decode(params)
     if type(decoded) ~= "table" or (next(decoded) ~= nil and decoded[1] ~= nil) then
-      return nil, "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG must be a JSON object"
+      return nil, params_name .. " must be a JSON object"
     end
     s.s3_put_params = params
   end
