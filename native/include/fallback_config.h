@@ -165,14 +165,15 @@ typedef struct fc_job fc_job;
 FC_API int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
                                fc_job **out, char *errbuf, size_t errbuf_len);
 /*
- * Like fc_client_put_async, for a configuration held in `count` parts that are
- * uploaded back to back (parts[i] has lens[i] bytes), so that a caller that
- * produced it piece by piece never has to join it. The same lifetime rule
- * applies to every part; the two arrays themselves may go once this returns.
+ * Like fc_client_put_async, for a configuration serialized by LuaJIT's
+ * string.buffer in the exporter's framing (see src/config/serialized_config.h):
+ * the worker thread turns it into JSON, so the event loop that serialized it
+ * never pays for JSON encoding. Tables become JSON as lua-cjson writes them.
+ * Once the job succeeded, fc_job_take_data gives the uploaded JSON's SHA-256
+ * in hex.
  */
-FC_API int fc_client_put_async_parts(fc_client *client, const char *version, const char *const *parts,
-                                     const size_t *lens, size_t count, fc_job **out,
-                                     char *errbuf, size_t errbuf_len);
+FC_API int fc_client_put_async_serialized(fc_client *client, const char *version, const char *data, size_t len,
+                                          fc_job **out, char *errbuf, size_t errbuf_len);
 /* Queues a download; fetch the bytes with fc_job_take_data once it has finished. */
 FC_API int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
                                char *errbuf, size_t errbuf_len);

@@ -1,5 +1,7 @@
 #include "client.h"
 
+#include "config/serialized_config.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,13 +77,14 @@ Client::Client(const Settings &settings)
   storage_ = make_storage(location_, settings);
 }
 
-void Client::put(const std::string &version, const char *data, size_t len) {
+std::string Client::put(const std::string &version, const char *data, size_t len) {
   PutRequest req;
   req.key = config_key(version);
   req.payload = check_json_object(std::string_view(data, len), "the configuration");
   req.body = http::Body::memory(data, len);
   req.uploader = uploader_;
   storage_->put(req);
+  return crypto::hex(req.payload.sha256);
 }
 
 void Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buffer) {
@@ -99,6 +102,18 @@ void Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buff
   req.body = http::Body::from_borrowed(&buffer);
   req.uploader = uploader_;
   storage_->put(req);
+}
+
+std::string Client::put_serialized(const std::string &version, http::BorrowedBuffer &buffer) {
+  size_t offset = 0;
+  ChunkSource windows = [&](char *out, size_t cap) {
+    size_t n = buffer.read(offset, out, cap);
+    offset += n;
+    return n;
+  };
+  rapidjson::StringBuffer json;
+  serialized_config_to_json(windows, json);
+  return put(version, json.GetString(), json.GetSize());
 }
 
 void Client::put_file(const std::string &version, const std::string &path) {

@@ -20,10 +20,15 @@ class Client {
   std::string config_key(const std::string &version) const { return location_.config_key(version); }
   std::string config_url(const std::string &version) const { return location_.url_of(config_key(version)); }
 
-  void put(const std::string &version, const char *data, size_t len);
+  // Returns the uploaded configuration's SHA-256 (hex).
+  std::string put(const std::string &version, const char *data, size_t len);
   void put_file(const std::string &version, const std::string &path);
   // Like put, reading the caller's buffer through windows it may revoke.
   void put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
+  // Uploads a configuration the plugin serialized with LuaJIT (serialized_config.h),
+  // converted to JSON here.
+  // Returns the uploaded JSON's SHA-256 (hex).
+  std::string put_serialized(const std::string &version, http::BorrowedBuffer &buffer);
   std::string get(const std::string &version);
   void get_file(const std::string &version, const std::string &path);
   void get_fd(const std::string &version, int fd);

@@ -3,11 +3,13 @@
 // forking after first use.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,7 @@
 
 #include "fallback_config.h"
 #include "http/borrowed_buffer.h"
+#include "jobs/worker.h"
 #include "util/error.h"
 
 namespace {
@@ -182,67 +185,20 @@ TEST(BorrowedBuffer, RevokedBufferIsNeverReadAgain) {
   EXPECT_THROW(buffer.read(0, out, 3), fc::Error);
 }
 
-TEST(BorrowedBuffer, PartsReadBackToBackAcrossEveryBoundary) {
-  // Empty parts in between and at both ends, and windows of every size.
-  std::vector<std::string> pieces = {"", "{\"a\":", "", "1", ",\"bb\":[2,3]", "", "}", ""};
-  std::vector<fc::http::BorrowedBuffer::Part> parts;
-  std::string whole;
-  for (const std::string &p : pieces) {
-    parts.push_back({p.data(), p.size()});
-    whole += p;
-  }
-  fc::http::BorrowedBuffer buffer(parts);
-  ASSERT_EQ(buffer.size(), whole.size());
-  for (size_t window = 1; window <= whole.size() + 1; ++window) {
-    for (size_t start = 0; start <= whole.size(); ++start) {
-      std::string got;
-      char out[64];
-      for (size_t off = start, n; (n = buffer.read(off, out, window)) > 0; off += n) got.append(out, n);
-      EXPECT_EQ(got, whole.substr(start)) << "window " << window << ", start " << start;
-    }
-  }
-}
-
-TEST_F(JobsTest, UploadInPartsStoresThemJoined) {
-  char err[FC_ERRBUF_LEN];
-  std::vector<std::string> pieces = {"{\"_format_version\":\"3.0\",", "", "\"services\":[", "{\"name\":\"s\"}", "]}"};
-  std::vector<const char *> ptrs;
-  std::vector<size_t> lens;
-  std::string whole;
-  for (const std::string &p : pieces) {
-    ptrs.push_back(p.data());
-    lens.push_back(p.size());
-    whole += p;
-  }
-  fc_job *put = nullptr;
-  ASSERT_EQ(fc_client_put_async_parts(client_, "3.9.0.0", ptrs.data(), lens.data(), ptrs.size(), &put, err, sizeof err),
-            FC_OK) << err;
-  ptrs.clear();  // the arrays may go at once; the parts stay
-  lens.clear();
-  ASSERT_EQ(wait_for(put, err, sizeof err), FC_OK) << err;
-  fc_job_free(put);
-
-  char *data = nullptr;
-  size_t len = 0;
-  ASSERT_EQ(fc_client_get(client_, "3.9.0.0", &data, &len, err, sizeof err), FC_OK) << err;
-  EXPECT_EQ(std::string(data, len), whole);
-  fc_free(data);
-
-  // Parts that only together are not a JSON object are refused as a whole.
-  const char *bad[] = {"{\"a\":", "[1,2}"};
-  size_t bad_lens[] = {5, 5};
-  ASSERT_EQ(fc_client_put_async_parts(client_, "3.9.0.0", bad, bad_lens, 2, &put, err, sizeof err), FC_OK) << err;
-  EXPECT_EQ(wait_for(put, err, sizeof err), FC_EINVAL);
-  fc_job_free(put);
-  ASSERT_EQ(fc_client_get(client_, "3.9.0.0", &data, &len, err, sizeof err), FC_OK) << err;
-  EXPECT_EQ(std::string(data, len), whole) << "the stored configuration was overwritten";
-  fc_free(data);
-
-  const char *null_part[] = {nullptr};
-  size_t one[] = {1};
-  EXPECT_EQ(fc_client_put_async_parts(client_, "3.9.0.0", null_part, one, 1, &put, err, sizeof err), FC_EINVAL);
-  EXPECT_STREQ(err, "part 0 is NULL");
-  EXPECT_EQ(put, nullptr);
+// The proxy's event loop must win every contended core over a transfer.
+TEST(Worker, RunsJobsAtTheLowestCpuPriority) {
+  const int caller_before = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  auto job = std::make_shared<fc::jobs::Job>([](fc::jobs::Job &self) {
+    errno = 0;
+    int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    self.data() = std::to_string(nice) + (errno ? " (error)" : "");
+  });
+  fc::jobs::submit(job);
+  for (int i = 0; i < 2000 && !job->done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(job->done());
+  EXPECT_EQ(job->data(), "19");
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), caller_before)
+      << "the caller's priority is untouched";
 }
 
 TEST_F(JobsTest, ChildProcessGetsItsOwnWorkerThread) {

@@ -122,20 +122,25 @@ void clear_info(fc_object_info *info) {
   std::free(info->uploader);
 }
 
-// Queues an upload that reads the caller's parts in place.
-void submit_put(fc_client *client, const char *version, std::vector<fc::http::BorrowedBuffer::Part> parts,
-                fc_job **out) {
+// Queues an upload that reads the caller's bytes in place.
+void submit_put(fc_client *client, const char *version, const char *data, size_t len, bool serialized, fc_job **out) {
   require(client, "client");
   require(version, "version");
   require(out, "out");
-  *out = nullptr;
+  if (!data && len) fc::fail(FC_EINVAL, "data must not be NULL");
   client->client.config_key(version);  // a bad version fails now, not in the job
   auto job = std::make_unique<fc_job>();
-  job->borrowed = std::make_shared<fc::http::BorrowedBuffer>(std::move(parts));
+  job->borrowed = std::make_shared<fc::http::BorrowedBuffer>(data ? data : "", len);
   std::shared_ptr<fc::Client> owner = client->shared;
   std::shared_ptr<fc::http::BorrowedBuffer> buffer = job->borrowed;
   std::string v = version;
-  job->job = std::make_shared<fc::jobs::Job>([owner, buffer, v](fc::jobs::Job &) { owner->put_borrowed(v, *buffer); });
+  job->job = std::make_shared<fc::jobs::Job>([owner, buffer, v, serialized](fc::jobs::Job &self) {
+    if (serialized) {
+      self.data() = owner->put_serialized(v, *buffer);  // the JSON's SHA-256, for the caller's log
+    } else {
+      owner->put_borrowed(v, *buffer);
+    }
+  });
   fc::jobs::submit(job->job);
   *out = job.release();
 }
@@ -406,23 +411,15 @@ int fc_client_put_async(fc_client *client, const char *version, const char *data
                         char *errbuf, size_t errbuf_len) {
   return guarded(errbuf, errbuf_len, [&] {
     if (out) *out = nullptr;
-    if (!data && len) fc::fail(FC_EINVAL, "data must not be NULL");
-    submit_put(client, version, {{data ? data : "", len}}, out);
+    submit_put(client, version, data, len, false, out);
   });
 }
 
-int fc_client_put_async_parts(fc_client *client, const char *version, const char *const *parts,
-                              const size_t *lens, size_t count, fc_job **out, char *errbuf, size_t errbuf_len) {
+int fc_client_put_async_serialized(fc_client *client, const char *version, const char *data, size_t len,
+                                   fc_job **out, char *errbuf, size_t errbuf_len) {
   return guarded(errbuf, errbuf_len, [&] {
     if (out) *out = nullptr;
-    if (count && (!parts || !lens)) fc::fail(FC_EINVAL, "parts and lens must not be NULL");
-    std::vector<fc::http::BorrowedBuffer::Part> borrowed;
-    borrowed.reserve(count);
-    for (size_t i = 0; i < count; ++i) {
-      if (!parts[i] && lens[i]) fc::fail(FC_EINVAL, "part " + std::to_string(i) + " is NULL");
-      borrowed.push_back({parts[i] ? parts[i] : "", lens[i]});
-    }
-    submit_put(client, version, std::move(borrowed), out);
+    submit_put(client, version, data, len, true, out);
   });
 }
 

@@ -1,5 +1,6 @@
 #include "jobs/worker.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -13,6 +14,8 @@ namespace fc::jobs {
 
 namespace {
 
+constexpr int kBackgroundNice = 19;
+
 struct Worker {
   pid_t pid = ::getpid();
   std::mutex mutex;
@@ -20,6 +23,10 @@ struct Worker {
   std::deque<std::shared_ptr<Job>> queue;
 
   void loop() {
+    // Transfers are background work: at the lowest CPU priority, the thread
+    // that serves requests (nginx's event loop) wins every contended core.
+    // Best effort: lowering one's own priority needs no privilege.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
     for (;;) {
       std::shared_ptr<Job> job;
       {

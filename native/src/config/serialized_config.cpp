@@ -1,0 +1,291 @@
+#include "config/serialized_config.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/error.h"
+
+namespace fc {
+
+namespace {
+
+// LuaJIT serialization tags (lj_serialize.c).
+enum Tag : uint8_t {
+  kNil = 0x00,
+  kFalse = 0x01,
+  kTrue = 0x02,
+  kNull = 0x03,
+  kLightUd32 = 0x04,
+  kLightUd64 = 0x05,
+  kInt = 0x06,
+  kNum = 0x07,
+  kTabEmpty = 0x08,
+  kTabHash = 0x09,
+  kTabArray0 = 0x0a,
+  kTabMixed0 = 0x0b,
+  kTabArray1 = 0x0c,
+  kTabMixed1 = 0x0d,
+  kTabMetatable = 0x0e,
+  kStringDict = 0x0f,
+  kInt64 = 0x10,
+  kUint64 = 0x11,
+  kComplex = 0x12,
+  kString = 0x20,  // 0x20 + length
+};
+
+// lua-cjson's defaults for sparse arrays.
+constexpr double kSparseRatio = 2;
+constexpr double kSparseSafe = 10;
+constexpr size_t kWindow = 64 * 1024;
+
+// Pulls bytes from a ChunkSource through a window.
+class Reader {
+ public:
+  explicit Reader(const ChunkSource &source) : source_(source), window_(kWindow) {}
+
+  bool at_end() { return !fill(1); }
+  size_t offset() const { return consumed_ + pos_; }
+
+  uint8_t byte() {
+    need(1);
+    return static_cast<uint8_t>(window_[pos_++]);
+  }
+  void bytes(char *out, size_t n) {
+    while (n) {
+      if (pos_ == end_) need(1);
+      size_t k = std::min(n, end_ - pos_);
+      std::memcpy(out, window_.data() + pos_, k);
+      pos_ += k;
+      out += k;
+      n -= k;
+    }
+  }
+  uint32_t u32le() {
+    unsigned char b[4];
+    bytes(reinterpret_cast<char *>(b), 4);
+    return uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+  }
+  uint64_t u64le() {
+    uint64_t lo = u32le();
+    return lo | uint64_t(u32le()) << 32;
+  }
+  // The format's prefix-encoded unsigned number.
+  uint32_t varu() {
+    uint32_t v = byte();
+    if (v < 0xe0) return v;
+    if (v == 0xff) return u32le();
+    return (((v & 0x1f) << 8) | byte()) + 0xe0;
+  }
+
+  [[noreturn]] void malformed(const std::string &why) const {
+    fail(FC_EINVAL, "the serialized configuration is malformed at byte " + std::to_string(offset()) + ": " + why);
+  }
+
+ private:
+  // Makes at least `n` (<= kWindow) bytes available; false at the end of the input.
+  bool fill(size_t n) {
+    if (end_ - pos_ >= n) return true;
+    std::memmove(window_.data(), window_.data() + pos_, end_ - pos_);
+    consumed_ += pos_;
+    end_ -= pos_;
+    pos_ = 0;
+    while (end_ < n) {
+      size_t got = source_(window_.data() + end_, window_.size() - end_);
+      if (got == 0) return false;
+      end_ += got;
+    }
+    return true;
+  }
+  void need(size_t n) {
+    if (!fill(n)) malformed("unexpected end of input");
+  }
+
+  const ChunkSource &source_;
+  std::vector<char> window_;
+  size_t pos_ = 0, end_ = 0, consumed_ = 0;
+};
+
+using Value = rapidjson::Value;
+using Allocator = rapidjson::MemoryPoolAllocator<>;
+
+class Decoder {
+ public:
+  Decoder(Reader &in, Allocator &alloc) : in_(in), alloc_(alloc) {}
+
+  // One serialized object as a JSON value; `nil` tells a Lua nil apart (holes).
+  Value object(bool *nil = nullptr, int depth = 0) {
+    if (depth > kMaxDepth) in_.malformed("nested deeper than " + std::to_string(kMaxDepth));
+    if (nil) *nil = false;
+    uint32_t tag = in_.varu();
+    if (tag >= kString) return string(tag - kString);
+    switch (tag) {
+      case kNil:
+        if (!nil) in_.malformed("nil where a value is required");
+        *nil = true;
+        return Value();
+      case kFalse: return Value(false);
+      case kTrue: return Value(true);
+      case kNull: return Value();
+      case kInt: return Value(static_cast<int32_t>(in_.u32le()));
+      case kNum: return number(in_.u64le());
+      case kTabEmpty: return Value(rapidjson::kObjectType);
+      case kTabHash: return table(0, false, true, depth);
+      case kTabArray0: return table(in_.varu(), true, false, depth);
+      case kTabMixed0: return table(in_.varu(), true, true, depth);
+      case kTabArray1: return table(in_.varu(), false, false, depth);
+      case kTabMixed1: return table(in_.varu(), false, true, depth);
+      case kLightUd32:
+      case kLightUd64: in_.malformed("a lightuserdata other than NULL cannot be JSON");
+      case kInt64:
+      case kUint64:
+      case kComplex: in_.malformed("FFI numbers cannot be JSON");
+      case kTabMetatable:
+      case kStringDict: in_.malformed("dictionary references are not used by the exporter");
+      default: in_.malformed("unknown tag " + std::to_string(tag));
+    }
+  }
+
+  // A number that framing needs (an entry's count).
+  double number_item() {
+    Value v = object();
+    if (!v.IsNumber()) in_.malformed("expected a number");
+    return v.GetDouble();
+  }
+  std::string string_item() {
+    Value v = object();
+    if (!v.IsString()) in_.malformed("expected a string");
+    return std::string(v.GetString(), v.GetStringLength());
+  }
+
+ private:
+  static constexpr int kMaxDepth = 100;
+
+  Value string(uint32_t len) {
+    std::string s(len, '\0');
+    in_.bytes(s.data(), len);
+    return Value(s.data(), static_cast<rapidjson::SizeType>(len), alloc_);
+  }
+
+  Value number(uint64_t bits) {
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    if (!std::isfinite(d)) in_.malformed("NaN and infinities cannot be JSON");
+    // Lua numbers are doubles: integral ones are written without a fraction, as cjson does.
+    if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) return Value(static_cast<int64_t>(d));
+    return Value(d);
+  }
+
+  struct Entry {
+    Value key;  // a number or a string
+    Value value;
+  };
+
+  // The array part (indices from 0 or 1) and/or hash part of a table.
+  Value table(uint32_t array_len, bool zero_based, bool has_hash, int depth) {
+    std::vector<Entry> entries;
+    // 0-based: indices 0 .. len-1; 1-based: slot 0 is absent, indices 1 .. len-1.
+    for (uint32_t i = zero_based ? 0 : 1; i < array_len; ++i) {
+      bool nil = false;
+      Value v = object(&nil, depth + 1);
+      if (!nil) entries.push_back({Value(static_cast<int64_t>(i)), std::move(v)});
+    }
+    if (has_hash) {
+      uint32_t n = in_.varu();
+      for (uint32_t i = 0; i < n; ++i) {
+        Value k = object(nullptr, depth + 1);
+        if (!k.IsString() && !k.IsNumber()) in_.malformed("table keys must be strings or numbers");
+        Value v = object(nullptr, depth + 1);
+        entries.push_back({std::move(k), std::move(v)});
+      }
+    }
+    return to_json(entries);
+  }
+
+  // cjson's rule: all keys positive integers → array, else object.
+  Value to_json(std::vector<Entry> &entries) {
+    if (entries.empty()) return Value(rapidjson::kObjectType);
+    double max = 0;
+    bool array = true;
+    for (const Entry &e : entries) {
+      if (!e.key.IsNumber()) {
+        array = false;
+        break;
+      }
+      double k = e.key.GetDouble();
+      if (k < 1 || k != std::floor(k)) {
+        array = false;
+        break;
+      }
+      max = std::max(max, k);
+    }
+    if (array) {
+      if (max > kSparseRatio * entries.size() && max > kSparseSafe) in_.malformed("excessively sparse array");
+      Value out(rapidjson::kArrayType);
+      out.Reserve(static_cast<rapidjson::SizeType>(max), alloc_);
+      for (size_t i = 0; i < max; ++i) out.PushBack(Value(), alloc_);
+      for (Entry &e : entries) out[static_cast<rapidjson::SizeType>(e.key.GetDouble() - 1)] = std::move(e.value);
+      return out;
+    }
+    Value out(rapidjson::kObjectType);
+    for (Entry &e : entries) {
+      Value key;
+      if (e.key.IsString()) {
+        key = std::move(e.key);
+      } else {
+        std::string s = number_key(e.key);
+        key.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc_);
+      }
+      out.AddMember(key, std::move(e.value), alloc_);
+    }
+    return out;
+  }
+
+  // A number key as cjson writes it (%.14g).
+  static std::string number_key(const Value &k) {
+    char buf[32];
+    if (k.IsInt64()) return std::to_string(k.GetInt64());
+    std::snprintf(buf, sizeof buf, "%.14g", k.GetDouble());
+    return buf;
+  }
+
+  Reader &in_;
+  Allocator &alloc_;
+};
+
+}  // namespace
+
+void serialized_config_to_json(const ChunkSource &source, rapidjson::StringBuffer &out) {
+  Reader in(source);
+  Allocator alloc;
+  Decoder decode(in, alloc);
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  writer.StartObject();
+  while (!in.at_end()) {
+    std::string key = decode.string_item();
+    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    double count = decode.number_item();
+    if (count == -1) {
+      decode.object().Accept(writer);
+    } else if (count >= 0 && count == std::floor(count)) {
+      writer.StartArray();
+      for (double i = 0; i < count; ++i) {
+        decode.object().Accept(writer);
+        alloc.Clear();  // one entity's tree at a time
+      }
+      writer.EndArray();
+    } else {
+      in.malformed("an entry's count must be -1 or a whole number");
+    }
+    alloc.Clear();
+  }
+  writer.EndObject();
+}
+
+}  // namespace fc
