@@ -108,19 +108,6 @@ describe("native jobs", function()
     assert.equals(cfg, job:data())
   end)
 
-  it("upload a configuration in parts without joining them", function()
-    local client = assert(native.new_client({ storage = "file://" .. dir }))
-    local parts = { '{"_format_version":"3.0",', '"services":[', "", '{"name":"a"}', "]}" }
-    local whole = table.concat(parts)
-    local job = assert(client:put_async_parts("3.9.1.0", parts))
-    parts = nil -- the job keeps the strings referenced until it is freed
-    collectgarbage()
-    collectgarbage()
-    assert.is_true(job:wait(sleep))
-    job:close()
-    assert.equals(whole, client:get("3.9.1.0"))
-  end)
-
   it("report a job's failure as nil, err, status", function()
     local client = assert(native.new_client({ storage = "file://" .. dir }))
     local job = assert(client:get_async("1.0.0.0"))

@@ -13,7 +13,7 @@ check_eq "$(ls "$TREE"/lib/lua/5.1/libfallback_config.so 2>/dev/null)" "$TREE/li
   "the library lands on package.cpath"
 check_eq "$(ls "$TREE"/share/lua/5.1/kong/plugins/fallback-config/native.lua 2>/dev/null)" \
   "$TREE/share/lua/5.1/kong/plugins/fallback-config/native.lua" "the Lua modules land on package.path"
-for module in handler schema exporter importer config_encoder settings export_schedule backoff; do
+for module in handler schema exporter importer serializer settings export_schedule backoff; do
   check_eq "$(ls "$TREE/share/lua/5.1/kong/plugins/fallback-config/$module.lua" 2>/dev/null)" \
     "$TREE/share/lua/5.1/kong/plugins/fallback-config/$module.lua" "the rock installs the plugin's $module.lua"
 done

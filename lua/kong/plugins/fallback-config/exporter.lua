@@ -4,7 +4,7 @@
 -- Runs in one timer at a time, in worker 0.
 
 local declarative = require("kong.db.declarative")
-local encoder = require("kong.plugins.fallback-config.config_encoder")
+local serializer = require("kong.plugins.fallback-config.serializer")
 local schedule = require("kong.plugins.fallback-config.export_schedule")
 
 local ngx = ngx
@@ -19,9 +19,12 @@ local function now()
   return ngx.now()
 end
 
--- Between two encoded parts: let the event loop serve what is waiting. Not
--- ngx.sleep(0): without OpenResty's delayed-events patch (Debian's nginx) it
--- warns on every call; a millisecond per 64 KB part costs nothing that matters.
+-- Between two serialized steps: let the event loop serve what is waiting.
+-- Sleeping a timer tick, not ngx.sleep(0), on purpose: the serialization's
+-- ~20 ms of CPU per 16 MB then spreads over about a second in steps of tens
+-- of microseconds, instead of crowding the loop's turns until it is done
+-- (bench/p99_bench.sh measured both). Also, without OpenResty's delayed-events
+-- patch (Debian's nginx), ngx.sleep(0) logs a warning on every call.
 local function yield()
   ngx.sleep(0.001)
 end
@@ -112,9 +115,9 @@ end
 
 function _M:upload()
   local started = now()
-  local hash = kong_hash()
-  if hash == EMPTY_CONFIG_HASH then
-    self.schedule:upload_succeeded(hash)
+  local hash = kong_hash() -- nil on a control plane: then every change is uploaded
+  if self.schedule:is_uploaded(hash) then
+    self.schedule:upload_succeeded(hash) -- storage already holds it
     return
   end
   local config, err = declarative.export_config()
@@ -127,30 +130,29 @@ function _M:upload()
     self.schedule:upload_succeeded(self.schedule.uploaded_hash)
     return
   end
-  local parts, size, fingerprint = encoder.encode(config, { yield = yield, md5 = ngx.md5 })
+  local buf
+  buf, err = serializer.serialize(config, { yield = yield, size_hint = self.last_size })
   config = nil -- the GC may take the table during the upload
-  if not parts then
-    return self:fail(hash, size, "EINVAL")
+  if not buf then
+    return self:fail(hash, err, "EINVAL")
   end
-  hash = hash or fingerprint
-  if self.schedule:is_uploaded(hash) then
-    self.schedule:upload_succeeded(hash) -- storage already holds it
-    return
-  end
+  self.last_size = #buf + #buf / 16 -- room to grow without a copy next time
 
-  local job, status
-  job, err, status = self.client:put_async_parts(self.version, parts)
+  local job, status, sha256
+  job, err, status = self.client:put_async_serialized(self.version, buf)
   local ok = job and true
   if job then
     ok, err, status = job:wait(ngx.sleep)
+    sha256 = ok and job:data() -- the uploaded JSON's SHA-256, in hex
     job:close()
   end
+  buf:free()
   if not ok then
     return self:fail(hash, err, status)
   end
   self.schedule:upload_succeeded(hash)
-  self.log("notice", "exported config %s to %s in %d ms (%d bytes)",
-    hash, self.url, math.floor((now() - started) * 1000 + 0.5), size)
+  self.log("notice", "exported config %s to %s in %d ms", hash or ("sha256:" .. sha256), self.url,
+    math.floor((now() - started) * 1000 + 0.5))
 end
 
 return _M

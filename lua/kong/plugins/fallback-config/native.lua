@@ -46,9 +46,8 @@ void fc_object_info_free(fc_object_info *info);
 typedef struct fc_job fc_job;
 int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
                         fc_job **out, char *errbuf, size_t errbuf_len);
-int fc_client_put_async_parts(fc_client *client, const char *version, const char *const *parts,
-                              const size_t *lens, size_t count, fc_job **out,
-                              char *errbuf, size_t errbuf_len);
+int fc_client_put_async_serialized(fc_client *client, const char *version, const char *data, size_t len,
+                                   fc_job **out, char *errbuf, size_t errbuf_len);
 int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
                         char *errbuf, size_t errbuf_len);
 int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
@@ -209,10 +208,10 @@ local job_mt = {}
 job_mt.__index = job_mt
 
 local function new_job(handle, data)
-  -- `data` (an upload's Lua string) stays referenced by the job object for as
+  -- `data` (an upload's Lua string or string.buffer) stays referenced by the job object for as
   -- long as the native side may read it: fc_job_free revokes the native side's
   -- access before the string can become garbage with the job.
-  return setmetatable({ handle = ffi.gc(handle, lib.fc_job_free), data = data }, job_mt)
+  return setmetatable({ handle = ffi.gc(handle, lib.fc_job_free), borrowed = data }, job_mt)
 end
 
 --- Queues an upload of `data` (a JSON object string, read in place) and
@@ -225,21 +224,16 @@ function client_mt:put_async(version, data)
   return new_job(out_job[0], data)
 end
 
---- Queues an upload of a configuration held as an array of strings, sent back
--- to back without joining them (the encoder yields one part at a time).
-function client_mt:put_async_parts(version, parts)
-  local n = #parts
-  local ptrs = ffi.new("const char *[?]", n)
-  local lens = ffi.new("size_t[?]", n)
-  for i = 1, n do
-    ptrs[i - 1] = parts[i]
-    lens[i - 1] = #parts[i]
-  end
-  local rc = lib.fc_client_put_async_parts(self.handle, version, ptrs, lens, n, out_job, errbuf, ERRBUF_LEN)
+--- Queues an upload of a configuration serialized by serializer.lua: `buf`
+-- (a string.buffer) is read in place and turned into JSON on the worker thread.
+function client_mt:put_async_serialized(version, buf)
+  local ptr, len = buf:ref()
+  local rc = lib.fc_client_put_async_serialized(self.handle, version, ffi.cast("const char *", ptr), len,
+    out_job, errbuf, ERRBUF_LEN)
   if rc ~= 0 then
     return failure(rc)
   end
-  return new_job(out_job[0], parts)
+  return new_job(out_job[0], buf)
 end
 
 function client_mt:get_async(version)
