@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh build   compiler, libraries
 #   scripts/install-deps.sh demo    + nginx with lua-nginx-module (the demo's gateway nodes)
 #   scripts/install-deps.sh demo-rgw  + Ceph RGW (the demo on a real S3 server)
+#   scripts/install-deps.sh bench     demo's + wrk (bench/p99_bench.sh); bench-rgw + Ceph RGW
 #   scripts/install-deps.sh test    + GoogleTest, Ceph RGW, awscli, Node.js and the npm test deps
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,12 +19,15 @@ test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
 # libnginx-mod-http-lua wants libluajit2-5.1-2 (OpenResty's LuaJIT), which
 # conflicts with Debian's plain luajit: luajit2 is the one to have.
 demo_pkgs=(nginx libnginx-mod-http-lua lua-cjson luajit2 curl)
+rgw_pkgs=(radosgw ceph-mon ceph-osd uuid-runtime iproute2)
 
 want=("${build_pkgs[@]}")
 [ "$what" = test ] && want+=("${test_pkgs[@]}")
 case $what in
   demo) want+=("${demo_pkgs[@]}") ;;
-  demo-rgw) want+=("${demo_pkgs[@]}" radosgw ceph-mon ceph-osd uuid-runtime iproute2) ;;
+  demo-rgw) want+=("${demo_pkgs[@]}" "${rgw_pkgs[@]}") ;;
+  bench) want+=("${demo_pkgs[@]}" wrk) ;;
+  bench-rgw) want+=("${demo_pkgs[@]}" wrk "${rgw_pkgs[@]}") ;;
 esac
 
 missing=()
