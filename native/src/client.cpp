@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include "config/serialized_config.h"
+#include "jobs/pace.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,6 +21,9 @@
 namespace fc {
 
 namespace {
+
+// Background work is converted and hashed in windows this size, paced between.
+constexpr size_t kPacedWindow = 16 * 1024;
 
 struct StringSink : http::Sink {
   std::string data;
@@ -78,9 +82,14 @@ Client::Client(const Settings &settings)
 }
 
 std::string Client::put(const std::string &version, const char *data, size_t len) {
+  return put_checked(version, data, len, check_json_object(std::string_view(data, len), "the configuration"));
+}
+
+std::string Client::put_checked(const std::string &version, const char *data, size_t len,
+                                const CheckedPayload &payload) {
   PutRequest req;
   req.key = config_key(version);
-  req.payload = check_json_object(std::string_view(data, len), "the configuration");
+  req.payload = payload;
   req.body = http::Body::memory(data, len);
   req.uploader = uploader_;
   storage_->put(req);
@@ -107,13 +116,25 @@ void Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buff
 std::string Client::put_serialized(const std::string &version, http::BorrowedBuffer &buffer) {
   size_t offset = 0;
   ChunkSource windows = [&](char *out, size_t cap) {
-    size_t n = buffer.read(offset, out, cap);
+    size_t n = buffer.read(offset, out, std::min(cap, kPacedWindow));
     offset += n;
+    jobs::pace(n);
     return n;
   };
   rapidjson::StringBuffer json;
   serialized_config_to_json(windows, json);
-  return put(version, json.GetString(), json.GetSize());
+  // RapidJSON's writer made it: one JSON object by construction, no need to
+  // parse it again (a third of the work).
+  CheckedPayload payload;
+  payload.size = json.GetSize();
+  crypto::Sha256Stream hash;
+  for (size_t at = 0; at < payload.size; at += kPacedWindow) {
+    size_t n = std::min(kPacedWindow, payload.size - at);
+    hash.update(json.GetString() + at, n);
+    jobs::pace(n);
+  }
+  payload.sha256 = hash.finish();
+  return put_checked(version, json.GetString(), json.GetSize(), payload);
 }
 
 void Client::put_file(const std::string &version, const std::string &path) {

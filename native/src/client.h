@@ -41,6 +41,8 @@ class Client {
   std::optional<std::string> version_of(const std::string &key) const;
 
  private:
+  // Uploads `data`, already known to be a JSON object with this size and hash.
+  std::string put_checked(const std::string &version, const char *data, size_t len, const CheckedPayload &payload);
   Location location_;
   std::string uploader_;
   std::unique_ptr<Storage> storage_;

@@ -8,6 +8,7 @@
 # Nodes get a clean environment: only PATH, the listed variables and FC_NODE_ENV;
 # FC_NODE_LD_PRELOAD, ASAN_OPTIONS and UBSAN_OPTIONS are passed on when set (the
 # sanitizer build loads an instrumented library into an uninstrumented nginx).
+# FC_NODE_CPUS pins the node to those CPUs (taskset -c), for benchmarks.
 
 FC_HARNESS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${FC_NODE_WORKERS:=2}"
@@ -31,8 +32,10 @@ node_start() {
   [ -n "${FC_NODE_LD_PRELOAD:-}" ] && sanitizer_env+=(LD_PRELOAD="$FC_NODE_LD_PRELOAD")
   [ -n "${ASAN_OPTIONS:-}" ] && sanitizer_env+=(ASAN_OPTIONS="$ASAN_OPTIONS")
   [ -n "${UBSAN_OPTIONS:-}" ] && sanitizer_env+=(UBSAN_OPTIONS="$UBSAN_OPTIONS")
+  local pin=()
+  [ -n "${FC_NODE_CPUS:-}" ] && pin=(taskset -c "$FC_NODE_CPUS")
   env -i PATH="$PATH" "${sanitizer_env[@]}" "${FC_NODE_ENV[@]}" "$@" \
-    nginx -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" \
+    "${pin[@]}" nginx -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" \
     >"$prefix/logs/stdout.log" 2>&1 &
   FC_NODE_PIDS[$name]=$!
   printf -v "PORT_${name//-/_}" '%s' "$port"

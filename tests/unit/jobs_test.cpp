@@ -20,6 +20,7 @@
 
 #include "fallback_config.h"
 #include "http/borrowed_buffer.h"
+#include "jobs/pace.h"
 #include "jobs/worker.h"
 #include "util/error.h"
 
@@ -199,6 +200,23 @@ TEST(Worker, RunsJobsAtTheLowestCpuPriority) {
   EXPECT_EQ(job->data(), "19");
   EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), caller_before)
       << "the caller's priority is untouched";
+}
+
+// Background work pauses between bursts on the worker thread, never on the caller's.
+TEST(Worker, PacesWorkOnItsThreadOnly) {
+  auto job = std::make_shared<fc::jobs::Job>([](fc::jobs::Job &self) {
+    size_t before = fc::jobs::pauses_taken();
+    for (int i = 0; i < 64; ++i) fc::jobs::pace(16 * 1024);  // 1 MiB in windows
+    self.data() = std::to_string(fc::jobs::pauses_taken() - before);
+  });
+  fc::jobs::submit(job);
+  for (int i = 0; i < 5000 && !job->done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(job->done());
+  EXPECT_GE(std::stoul(job->data()), 8u) << "1 MiB of work took no pause on the worker thread";
+
+  size_t before = fc::jobs::pauses_taken();
+  for (int i = 0; i < 64; ++i) fc::jobs::pace(16 * 1024);
+  EXPECT_EQ(fc::jobs::pauses_taken(), before) << "the CLI's thread is never slowed down";
 }
 
 TEST_F(JobsTest, ChildProcessGetsItsOwnWorkerThread) {

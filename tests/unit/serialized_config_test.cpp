@@ -67,11 +67,20 @@ TEST(SerializedConfig, TablesAsCjsonWritesThem) {
   std::string holes = std::string("\x0c\x04", 2) + s("a") + std::string("\x00", 1) + s("c");
   // Integer keys in the hash part only: still an array for cjson.
   std::string hash_array = std::string("\x09\x02", 2) + num(2) + s("b") + num(1) + s("a");
+  // A leading hole and trailing ones: cjson writes up to the last value.
+  std::string leading = std::string("\x0c\x05", 2) + std::string("\x00", 1) + s("b") + std::string("\x00\x00", 2);
+  // Only holes: an empty table, {}.
+  std::string all_nil = std::string("\x0c\x03\x00\x00", 4);
+  // A record whose keys are a number and then a string: an object, "1" as its key.
+  std::string num_first = std::string("\x09\x02", 2) + num(1) + s("x") + s("k") + s("v");
   std::string in = entry_value("rec", rec) + entry_value("empty", "\x08") + entry_value("mixed", mixed) +
-                   entry_value("holes", holes) + entry_value("hash_array", hash_array);
+                   entry_value("holes", holes) + entry_value("hash_array", hash_array) +
+                   entry_value("leading", leading) + entry_value("all_nil", all_nil) +
+                   entry_value("num_first", num_first);
   EXPECT_EQ(to_json(in),
             R"({"rec":{"name":"a\"b","paths":["GET","POST"]},"empty":{},"mixed":{"1":"x","k":1},)"
-            R"("holes":["a",null,"c"],"hash_array":["a","b"]})");
+            R"("holes":["a",null,"c"],"hash_array":["a","b"],"leading":[null,"b"],"all_nil":{},)"
+            R"("num_first":{"1":"x","k":"v"}})");
 }
 
 TEST(SerializedConfig, EntityListsBecomeArraysAcrossAnyWindow) {

@@ -114,16 +114,24 @@ class Reader {
 
 using Value = rapidjson::Value;
 using Allocator = rapidjson::MemoryPoolAllocator<>;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 class Decoder {
  public:
   Decoder(Reader &in, Allocator &alloc) : in_(in), alloc_(alloc) {}
 
   // One serialized object as a JSON value; `nil` tells a Lua nil apart (holes).
-  Value object(bool *nil = nullptr, int depth = 0) {
+  Value object(bool *nil = nullptr, int depth = 0) { return value_of(in_.varu(), nil, depth); }
+
+  // Writes one serialized object straight to `out`. Tables whose shape is known
+  // from their first entries (records with string keys, plain arrays: nearly
+  // all of a configuration) stream; others go through a small tree, because
+  // cjson's array-or-object choice needs all of their keys.
+  void write(Writer &out, int depth = 0) { write_tagged(in_.varu(), out, depth); }
+
+  Value value_of(uint32_t tag, bool *nil, int depth) {
     if (depth > kMaxDepth) in_.malformed("nested deeper than " + std::to_string(kMaxDepth));
     if (nil) *nil = false;
-    uint32_t tag = in_.varu();
     if (tag >= kString) return string(tag - kString);
     switch (tag) {
       case kNil:
@@ -152,6 +160,84 @@ class Decoder {
     }
   }
 
+  void write_tagged(uint32_t tag, Writer &out, int depth) {
+    if (depth > kMaxDepth) in_.malformed("nested deeper than " + std::to_string(kMaxDepth));
+    if (tag >= kString) {
+      std::string str = read_string(tag - kString);
+      out.String(str.data(), static_cast<rapidjson::SizeType>(str.size()));
+    } else if (tag == kTabHash) {
+      write_hash(out, depth);
+    } else if (tag == kTabArray1) {
+      write_array1(in_.varu(), out, depth);
+    } else if (tag == kTabEmpty) {
+      out.StartObject();
+      out.EndObject();
+    } else {
+      value_of(tag, nullptr, depth).Accept(out);
+    }
+  }
+
+  // A hash part: an object as soon as one key is a string. Keys come in
+  // table order; a first key that is a number needs the tree.
+  void write_hash(Writer &out, int depth) {
+    uint32_t n = in_.varu();
+    if (n == 0) {
+      out.StartObject();
+      out.EndObject();
+      return;
+    }
+    Value first = object(nullptr, depth + 1);
+    if (!first.IsString()) {
+      if (!first.IsNumber()) in_.malformed("table keys must be strings or numbers");
+      std::vector<Entry> entries;
+      entries.push_back({std::move(first), object(nullptr, depth + 1)});
+      read_pairs(n - 1, entries, depth);
+      to_json(entries).Accept(out);
+      return;
+    }
+    out.StartObject();
+    out.Key(first.GetString(), first.GetStringLength());
+    write(out, depth + 1);
+    for (uint32_t i = 1; i < n; ++i) {
+      Value key = object(nullptr, depth + 1);
+      if (key.IsString()) {
+        out.Key(key.GetString(), key.GetStringLength());
+      } else if (key.IsNumber()) {
+        std::string k = number_key(key);
+        out.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+      } else {
+        in_.malformed("table keys must be strings or numbers");
+      }
+      write(out, depth + 1);
+    }
+    out.EndObject();
+  }
+
+  // A 1-based array part: slots 1 .. len-1, where nil is a hole. cjson writes
+  // up to the last non-nil slot, holes as null; an empty one is {}.
+  void write_array1(uint32_t len, Writer &out, int depth) {
+    uint32_t holes = 0, count = 0, max = 0;
+    for (uint32_t i = 1; i < len; ++i) {
+      uint32_t tag = in_.varu();
+      if (tag == kNil) {
+        ++holes;
+        continue;
+      }
+      if (count == 0) out.StartArray();
+      for (; holes; --holes) out.Null();
+      write_tagged(tag, out, depth + 1);
+      ++count;
+      max = i;
+    }
+    if (count == 0) {
+      out.StartObject();
+      out.EndObject();
+      return;
+    }
+    if (max > kSparseRatio * count && max > kSparseSafe) in_.malformed("excessively sparse array");
+    out.EndArray();
+  }
+
   // A number that framing needs (an entry's count).
   double number_item() {
     Value v = object();
@@ -167,10 +253,14 @@ class Decoder {
  private:
   static constexpr int kMaxDepth = 100;
 
+  std::string read_string(uint32_t len) {
+    std::string str(len, '\0');
+    in_.bytes(str.data(), len);
+    return str;
+  }
   Value string(uint32_t len) {
-    std::string s(len, '\0');
-    in_.bytes(s.data(), len);
-    return Value(s.data(), static_cast<rapidjson::SizeType>(len), alloc_);
+    std::string str = read_string(len);
+    return Value(str.data(), static_cast<rapidjson::SizeType>(len), alloc_);
   }
 
   Value number(uint64_t bits) {
@@ -196,16 +286,17 @@ class Decoder {
       Value v = object(&nil, depth + 1);
       if (!nil) entries.push_back({Value(static_cast<int64_t>(i)), std::move(v)});
     }
-    if (has_hash) {
-      uint32_t n = in_.varu();
-      for (uint32_t i = 0; i < n; ++i) {
-        Value k = object(nullptr, depth + 1);
-        if (!k.IsString() && !k.IsNumber()) in_.malformed("table keys must be strings or numbers");
-        Value v = object(nullptr, depth + 1);
-        entries.push_back({std::move(k), std::move(v)});
-      }
-    }
+    if (has_hash) read_pairs(in_.varu(), entries, depth);
     return to_json(entries);
+  }
+
+  void read_pairs(uint32_t n, std::vector<Entry> &entries, int depth) {
+    for (uint32_t i = 0; i < n; ++i) {
+      Value k = object(nullptr, depth + 1);
+      if (!k.IsString() && !k.IsNumber()) in_.malformed("table keys must be strings or numbers");
+      Value v = object(nullptr, depth + 1);
+      entries.push_back({std::move(k), std::move(v)});
+    }
   }
 
   // cjson's rule: all keys positive integers → array, else object.
@@ -265,19 +356,19 @@ void serialized_config_to_json(const ChunkSource &source, rapidjson::StringBuffe
   Reader in(source);
   Allocator alloc;
   Decoder decode(in, alloc);
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  Writer writer(out);
   writer.StartObject();
   while (!in.at_end()) {
     std::string key = decode.string_item();
     writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
     double count = decode.number_item();
     if (count == -1) {
-      decode.object().Accept(writer);
+      decode.write(writer);
     } else if (count >= 0 && count == std::floor(count)) {
       writer.StartArray();
       for (double i = 0; i < count; ++i) {
-        decode.object().Accept(writer);
-        alloc.Clear();  // one entity's tree at a time
+        decode.write(writer);
+        alloc.Clear();  // at most one entity's trees at a time
       }
       writer.EndArray();
     } else {

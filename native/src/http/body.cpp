@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "jobs/pace.h"
 #include "util/error.h"
 
 namespace fc::http {
@@ -24,6 +25,7 @@ size_t RawBodyReader::read(char *buffer, size_t max) {
     std::memcpy(buffer, body_.data + offset_, want);
   }
   offset_ += want;
+  jobs::pace(want);
   return want;
 }
 

@@ -8,6 +8,7 @@
 #include <new>
 #include <thread>
 
+#include "jobs/pace.h"
 #include "util/error.h"
 
 namespace fc::jobs {
@@ -27,6 +28,7 @@ struct Worker {
     // that serves requests (nginx's event loop) wins every contended core.
     // Best effort: lowering one's own priority needs no privilege.
     (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
+    enable_pacing_on_this_thread();
     for (;;) {
       std::shared_ptr<Job> job;
       {

@@ -1,0 +1,32 @@
+#include "jobs/pace.h"
+
+#include <chrono>
+#include <thread>
+
+namespace fc::jobs {
+
+namespace {
+
+constexpr size_t kBurstBytes = 32 * 1024;  // tens of microseconds of work
+constexpr auto kPause = std::chrono::microseconds(300);
+
+thread_local bool t_paced = false;
+thread_local size_t t_since_pause = 0;
+thread_local size_t t_pauses = 0;
+
+}  // namespace
+
+void enable_pacing_on_this_thread() { t_paced = true; }
+
+void pace(size_t bytes) {
+  if (!t_paced) return;
+  t_since_pause += bytes;
+  if (t_since_pause < kBurstBytes) return;
+  t_since_pause = 0;
+  ++t_pauses;
+  std::this_thread::sleep_for(kPause);
+}
+
+size_t pauses_taken() { return t_pauses; }
+
+}  // namespace fc::jobs

@@ -1,0 +1,22 @@
+// Background work gives the CPU back in small steps. On a gateway the worker
+// thread shares cores with nginx's event loop; one long burst of converting,
+// hashing or copying 16 MB (tens of milliseconds) delays every request that
+// arrives meanwhile, low CPU priority or not. Measured by bench/p99_bench.sh:
+// unpaced, the proxy's P99 doubled while exporting; paced, it barely moves.
+#pragma once
+
+#include <cstddef>
+
+namespace fc::jobs {
+
+// Called by loops as they process `bytes`. On the worker thread it sleeps a
+// short pause after every burst; on any other thread (the CLI's) it does nothing.
+void pace(size_t bytes);
+
+// Marks the calling thread as one whose work is paced (the worker thread).
+void enable_pacing_on_this_thread();
+
+// How many pauses the calling thread has taken (for tests).
+size_t pauses_taken();
+
+}  // namespace fc::jobs
