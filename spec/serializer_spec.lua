@@ -58,6 +58,26 @@ describe("serializer", function()
     assert.equals(expected, sha256)
   end)
 
+  it("writes odd table shapes exactly as lua-cjson does", function()
+    local hashed = {}
+    hashed[2] = "b"
+    hashed[1] = "a" -- integer keys added out of order may live in the hash part
+    local odd = {
+      _format_version = "3.0",
+      shapes = {
+        { 1, nil, 3 }, { [2] = "b" }, { a = 1, [1] = 2 }, hashed, {}, { {}, { x = {} } },
+        { n = cjson.null, f = false, z = 0, neg = -1.5, big = 2 ^ 40, tiny = 1e-7 },
+        { [1.5] = "float key" }, { [3] = "c", [1] = "a" },
+      },
+    }
+    local buf = assert(serializer.serialize(odd))
+    local client = assert(native.new_client({ storage = "file://" .. dir }))
+    local job = assert(client:put_async_serialized("3.9.1.0", buf))
+    assert.is_true(job:wait(sleep))
+    local ours = cjson.decode(read(dir .. "/3.9.1.0/config.json"))
+    assert.same(cjson.decode(cjson.encode(odd)), ours)
+  end)
+
   it("yields every step_bytes, never inside an entity", function()
     local yields = 0
     local buf = assert(serializer.serialize(sample(200), { step_bytes = 2048, yield = function() yields = yields + 1 end }))
