@@ -85,26 +85,23 @@ function _M:loop()
   if not sleep(self.grace) then
     return
   end
-  if _M.node_has_config() then
-    self.log("notice", "the node has a configuration; no import needed")
-    return
-  end
-  self.log("notice", "no configuration from the control plane after %s s; importing from %s", self.grace, self.url)
+  local announced = false
   while true do
-    local ok, err, status = self:import_once()
-    if ok then
+    if _M.node_has_config() then -- from the control plane, or kept on disk
+      self.log("notice", "the node has a configuration; no import needed")
       return
     end
-    if status == "EXITING" then
+    if not announced then
+      self.log("notice", "no configuration from the control plane after %s s; importing from %s", self.grace, self.url)
+      announced = true
+    end
+    local ok, err, status = self:import_once()
+    if ok or status == "EXITING" then
       return
     end
     local delay = self.backoff:next()
     self.log("err", "import from %s failed: %s (%s); retrying in %.1f s", self.url, one_line(err), status, delay)
     if not sleep(delay) then
-      return
-    end
-    if _M.node_has_config() then
-      self.log("notice", "the node has a configuration; no import needed")
       return
     end
   end
