@@ -35,6 +35,10 @@ void Settings::set(std::string_view name, std::string_view value) {
   else if (name == "access_key_id") credentials.access_key_id = value;
   else if (name == "secret_access_key") credentials.secret_access_key = value;
   else if (name == "session_token") credentials.session_token = value;
+  else if (name == "gcp_service_account") gcp_service_account = value;
+  else if (name == "gcp_credentials_file") gcp_credentials_file = value;
+  else if (name == "gce_metadata_host") gce_metadata_host = value;
+  else if (name == "gcs_endpoint") gcs_endpoint = value;
   else if (name == "connect_timeout_ms") connect_timeout_ms = value.empty() ? 5000 : parse_millis(name, value);
   else if (name == "stall_timeout_ms") stall_timeout_ms = value.empty() ? 30000 : parse_millis(name, value);
   else if (name == "list_page_size") list_page_size = value.empty() ? 1000 : static_cast<int>(parse_number(name, value, 1, 1000, "a number of keys from 1 to 1000"));
@@ -56,6 +60,10 @@ void Settings::load_env() {
       {"AWS_ACCESS_KEY_ID", "access_key_id"},
       {"AWS_SECRET_ACCESS_KEY", "secret_access_key"},
       {"AWS_SESSION_TOKEN", "session_token"},
+      {"GCP_SERVICE_ACCOUNT", "gcp_service_account"},
+      {"GOOGLE_APPLICATION_CREDENTIALS", "gcp_credentials_file"},
+      {"GCE_METADATA_HOST", "gce_metadata_host"},
+      {"STORAGE_EMULATOR_HOST", "gcs_endpoint"},
   };
   for (const auto &m : kMappings) {
     std::string v = getenv_or_empty(m.variable);

@@ -16,6 +16,10 @@ struct Settings {
   std::string s3_put_params;  // KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG
   std::string uploader;       // node id written with each upload
   AwsCredentials credentials; // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+  std::string gcp_service_account;   // GCP_SERVICE_ACCOUNT: the key JSON (a secret)
+  std::string gcp_credentials_file;  // GOOGLE_APPLICATION_CREDENTIALS: a path to it
+  std::string gce_metadata_host;     // GCE_METADATA_HOST (workload identity)
+  std::string gcs_endpoint;          // STORAGE_EMULATOR_HOST, or set explicitly
   long connect_timeout_ms = 5000;
   long stall_timeout_ms = 30000;
   int list_page_size = 1000;  // keys per listing request (S3's maximum)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "http/borrowed_buffer.h"
@@ -57,6 +58,22 @@ class RawBodyReader : public BodyReader {
   Body body_;
   long file_start_ = 0;
   size_t offset_ = 0;
+};
+
+// A Body's bytes between a fixed prefix and suffix (a multipart upload's
+// framing), read in place.
+class FramedBodyReader : public BodyReader {
+ public:
+  FramedBodyReader(std::string prefix, const Body &body, std::string suffix)
+      : prefix_(std::move(prefix)), suffix_(std::move(suffix)), inner_(body) {}
+  size_t size() const override { return prefix_.size() + inner_.size() + suffix_.size(); }
+  size_t read(char *buffer, size_t max) override;
+  void rewind() override;
+
+ private:
+  std::string prefix_, suffix_;
+  RawBodyReader inner_;
+  size_t offset_ = 0;  // into the whole
 };
 
 }  // namespace fc::http

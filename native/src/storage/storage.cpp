@@ -1,6 +1,7 @@
 #include "storage/storage.h"
 
 #include "storage/file_storage.h"
+#include "storage/gcs_storage.h"
 #include "storage/s3_storage.h"
 #include "util/error.h"
 
@@ -10,9 +11,9 @@ std::unique_ptr<Storage> make_storage(const Location &location, const Settings &
   switch (location.scheme) {
     case Scheme::File: return std::make_unique<FileStorage>(location);
     case Scheme::S3: return std::make_unique<S3Storage>(location, settings);
-    case Scheme::GCS: break;
+    case Scheme::GCS: return std::make_unique<GcsStorage>(location, settings);
   }
-  fail(FC_EINVAL, "gcs:// storage is not available in this build yet");
+  fail(FC_EINTERNAL, "unknown storage scheme");
 }
 
 std::string missing_config_message(const std::string &url) { return "no fallback config at " + url; }

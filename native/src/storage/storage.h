@@ -19,6 +19,7 @@ struct ObjectInfo {
   uint64_t size = 0;
   int64_t last_modified = -1;  // unix seconds
   std::string etag;
+  std::string generation;      // GCS only
   std::string uploader;
 };
 
@@ -28,6 +29,7 @@ struct PutRequest {
   CheckedPayload payload;   // size and, when payload_hashed, SHA-256 of body
   bool payload_hashed = true;
   std::string uploader;     // node id, recorded as object metadata
+  std::string if_generation_match;  // GCS: store only if the object's generation is this ("0": absent)
 };
 
 class Storage {

@@ -1,0 +1,203 @@
+#include "storage/gcs_storage.h"
+
+#include <openssl/rand.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "crypto/digest.h"
+#include "util/error.h"
+#include "util/strings.h"
+#include "util/time.h"
+#include "util/uri.h"
+
+namespace fc {
+
+namespace {
+
+constexpr const char *kGoogleEndpoint = "https://storage.googleapis.com";
+
+std::string normalize_endpoint(std::string endpoint) {
+  if (endpoint.empty()) return kGoogleEndpoint;
+  // STORAGE_EMULATOR_HOST is host:port by convention; a scheme is allowed.
+  if (!starts_with(endpoint, "http://") && !starts_with(endpoint, "https://")) endpoint = "http://" + endpoint;
+  while (endpoint.back() == '/') endpoint.pop_back();
+  return endpoint;
+}
+
+std::string string_member(const rapidjson::Value &v, const char *name) {
+  auto it = v.FindMember(name);
+  return it != v.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+}
+
+ObjectInfo object_info(const rapidjson::Value &v) {
+  ObjectInfo info;
+  info.key = string_member(v, "name");
+  info.size = std::strtoull(string_member(v, "size").c_str(), nullptr, 10);  // a string in the JSON API
+  std::time_t updated;
+  info.last_modified = parse_iso8601_utc(string_member(v, "updated"), &updated) ? updated : -1;
+  info.etag = string_member(v, "etag");
+  info.generation = string_member(v, "generation");
+  auto meta = v.FindMember("metadata");
+  if (meta != v.MemberEnd() && meta->value.IsObject()) info.uploader = string_member(meta->value, "uploader");
+  return info;
+}
+
+rapidjson::Document parse_json(const std::string &body, const std::string &what) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) fail(FC_ESTORAGE, what + ": the answer is not a JSON object");
+  return doc;
+}
+
+std::string random_boundary() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) fail(FC_EINTERNAL, "no randomness for a multipart boundary");
+  return "fallback_config_" + crypto::hex(bytes, sizeof bytes);
+}
+
+}  // namespace
+
+GcsStorage::GcsStorage(Location location, const Settings &settings)
+    : location_(std::move(location)),
+      base_(normalize_endpoint(settings.gcs_endpoint)),
+      list_page_size_(settings.list_page_size),
+      transport_({settings.connect_timeout_ms, settings.stall_timeout_ms}),
+      tokens_(gcp::make_token_source(settings, transport_)) {}
+
+std::string GcsStorage::object_url(const std::string &key) const {
+  // The object name is one path segment: its slashes are encoded too.
+  return base_ + "/storage/v1/b/" + location_.bucket + "/o/" + uri_encode(key, false);
+}
+
+http::Response GcsStorage::send(Call &call) const {
+  for (int attempt = 0;; ++attempt) {
+    std::string token = tokens_->token();
+    http::Headers headers = call.headers;
+    headers.emplace_back("Authorization", "Bearer " + token);
+    if (call.body) call.body->rewind();
+    http::Response resp;
+    try {
+      resp = transport_.perform(call.method, call.url, headers, call.body, call.sink);
+    } catch (const Error &e) {
+      if (e.status() != FC_ENETWORK) throw;
+      fail(FC_ENETWORK, std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " + base_ +
+                            ": " + e.what());
+    }
+    // A token refused before its time (revoked, clock skew): one fresh try.
+    if (resp.status == 401 && attempt == 0) {
+      tokens_->invalidate(token);
+      continue;
+    }
+    return resp;
+  }
+}
+
+void GcsStorage::fail_with(const Call &call, const http::Response &response) const {
+  const std::string url = location_.url_of(call.key);
+  if (response.status == 404 && !call.key.empty()) fail(FC_ENOTFOUND, missing_config_message(url));
+  // GCS's errors: {"error": {"code": 403, "message": "...", "errors": [{"reason": "forbidden", ...}]}}
+  std::string reason, message;
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str(), response.body.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    auto err = doc.FindMember("error");
+    if (err != doc.MemberEnd() && err->value.IsObject()) {
+      message = string_member(err->value, "message");
+      auto errors = err->value.FindMember("errors");
+      if (errors != err->value.MemberEnd() && errors->value.IsArray() && !errors->value.Empty() &&
+          errors->value[0].IsObject())
+        reason = string_member(errors->value[0], "reason");
+    }
+  }
+  std::string text = std::string(call.operation) + " " + url + ": HTTP " + std::to_string(response.status);
+  if (!reason.empty()) text += " " + one_line(reason);
+  if (!message.empty()) text += ": " + one_line(message);
+  fc_status status = FC_ESTORAGE;
+  if (response.status == 401 || response.status == 403) status = FC_EAUTH;
+  if (response.status == 412) status = FC_EPRECONDITION;
+  fail(status, text);
+}
+
+void GcsStorage::put(const PutRequest &request) {
+  // One multipart request carries the object's metadata (the uploader) with
+  // its bytes, so that the two are stored together or not at all.
+  rapidjson::StringBuffer meta;
+  {
+    rapidjson::Writer<rapidjson::StringBuffer> w(meta);
+    w.StartObject();
+    w.Key("name");
+    w.String(request.key.data(), static_cast<rapidjson::SizeType>(request.key.size()));
+    w.Key("contentType");
+    w.String("application/json");
+    if (!request.uploader.empty()) {
+      w.Key("metadata");
+      w.StartObject();
+      w.Key("uploader");
+      w.String(request.uploader.data(), static_cast<rapidjson::SizeType>(request.uploader.size()));
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  const std::string boundary = random_boundary();
+  std::string prefix = "--" + boundary + "\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n" +
+                       meta.GetString() + "\r\n--" + boundary + "\r\nContent-Type: application/json\r\n\r\n";
+  http::FramedBodyReader body(std::move(prefix), request.body, "\r\n--" + boundary + "--\r\n");
+
+  Call call{"objects.insert", "POST",
+            base_ + "/upload/storage/v1/b/" + location_.bucket + "/o?uploadType=multipart", request.key, {}};
+  if (!request.if_generation_match.empty()) call.url += "&ifGenerationMatch=" + uri_encode(request.if_generation_match, false);
+  call.headers = {{"Content-Type", "multipart/related; boundary=" + boundary},
+                  {"Content-Length", std::to_string(body.size())}};
+  call.body = &body;
+  http::Response resp = send(call);
+  if (resp.status != 200) fail_with(call, resp);
+}
+
+void GcsStorage::get(const std::string &key, http::Sink &sink) {
+  Call call{"objects.get", "GET", object_url(key) + "?alt=media", key, {}};
+  call.sink = &sink;
+  http::Response resp = send(call);
+  if (resp.status != 200) fail_with(call, resp);
+}
+
+ObjectInfo GcsStorage::head(const std::string &key) {
+  Call call{"objects.get", "GET", object_url(key), key, {}};
+  http::Response resp = send(call);
+  if (resp.status != 200) fail_with(call, resp);
+  ObjectInfo info = object_info(parse_json(resp.body, "objects.get " + location_.url_of(key)));
+  info.key = key;
+  return info;
+}
+
+void GcsStorage::remove(const std::string &key) {
+  Call call{"objects.delete", "DELETE", object_url(key), key, {}};
+  http::Response resp = send(call);
+  if (resp.status != 204 && resp.status != 200) fail_with(call, resp);
+}
+
+std::vector<ObjectInfo> GcsStorage::list(const std::string &prefix) {
+  std::vector<ObjectInfo> out;
+  std::string token;
+  for (;;) {
+    Call call{"objects.list", "GET",
+              base_ + "/storage/v1/b/" + location_.bucket + "/o?prefix=" + uri_encode(prefix, false) +
+                  "&maxResults=" + std::to_string(list_page_size_),
+              "", {}};
+    if (!token.empty()) call.url += "&pageToken=" + uri_encode(token, false);
+    http::Response resp = send(call);
+    if (resp.status != 200) fail_with(call, resp);
+    rapidjson::Document doc = parse_json(resp.body, "objects.list " + location_.url_of(prefix));
+    auto items = doc.FindMember("items");
+    if (items != doc.MemberEnd() && items->value.IsArray())
+      for (const auto &item : items->value.GetArray())
+        if (item.IsObject()) out.push_back(object_info(item));
+    std::string next = string_member(doc, "nextPageToken");
+    if (next.empty()) break;
+    if (next == token) fail(FC_ESTORAGE, "objects.list " + location_.url_of(prefix) + ": the listing repeats its page token");
+    token = next;
+  }
+  return out;
+}
+
+}  // namespace fc
