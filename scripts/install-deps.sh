@@ -48,7 +48,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$what" = test ] && [ ! -d tests/differential/node_modules ]; then
-  echo "[deps] npm ci in tests/differential" >&2
-  (cd tests/differential && npm ci --no-audit --no-fund --silent)
+if [ "$what" = test ]; then
+  for dir in tests/differential tests/gcs_server; do
+    if [ ! -d "$dir/node_modules" ]; then
+      echo "[deps] npm ci in $dir" >&2
+      (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    fi
+  done
 fi

@@ -35,6 +35,21 @@ const buckets = new Map(); // bucket -> Map(name -> object)
 const stats = { tokensIssued: 0, metadataTokensIssued: 0, unauthorized: 0, preconditionFailed: 0, issued: [] };
 let generationCounter = 1000;
 
+// CRC32C (Castagnoli), which GCS reports for every object and Google's clients
+// check uploads and downloads against; base64 of the big-endian value.
+const CRC32C_TABLE = new Uint32Array(256).map((_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32c(data) {
+  let c = 0xffffffff;
+  for (const byte of data) c = CRC32C_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE((c ^ 0xffffffff) >>> 0);
+  return out.toString("base64");
+}
+
 function gcsError(res, code, reason, message) {
   const body = JSON.stringify({ error: { code, message, errors: [{ domain: "global", reason, message }] } });
   res.writeHead(code, { "Content-Type": "application/json; charset=UTF-8" });
@@ -105,7 +120,7 @@ function resource(bucket, o) {
   return {
     kind: "storage#object", id: `${bucket}/${o.name}/${o.generation}`, name: o.name, bucket,
     generation: String(o.generation), metageneration: "1", contentType: o.contentType,
-    size: String(o.data.length), md5Hash: o.md5, etag: o.etag, updated: o.updated, timeCreated: o.updated,
+    size: String(o.data.length), md5Hash: o.md5, crc32c: o.crc32c, etag: o.etag, updated: o.updated, timeCreated: o.updated,
     ...(o.metadata ? { metadata: o.metadata } : {}),
   };
 }
@@ -169,7 +184,8 @@ function handleStorage(req, res, url, body) {
       return gcsError(res, 412, "conditionNotMet", "At least one of the pre-conditions you specified did not hold.");
     }
     const o = { name, data, contentType, metadata, generation: ++generationCounter,
-      md5: crypto.createHash("md5").update(data).digest("base64"), updated: new Date().toISOString() };
+      md5: crypto.createHash("md5").update(data).digest("base64"), crc32c: crc32c(data),
+      updated: new Date().toISOString() };
     o.etag = crypto.createHash("md5").update(o.md5 + o.generation).digest("base64");
     objects.set(name, o);
     res.writeHead(200, { "Content-Type": "application/json; charset=UTF-8" });
@@ -206,7 +222,7 @@ function handleStorage(req, res, url, body) {
     }
     if (req.method === "GET" && url.searchParams.get("alt") === "media") {
       res.writeHead(200, { "Content-Type": o.contentType, "Content-Length": o.data.length,
-        "x-goog-generation": String(o.generation), "x-goog-hash": `md5=${o.md5}`, ETag: o.etag });
+        "x-goog-generation": String(o.generation), "x-goog-hash": `crc32c=${o.crc32c},md5=${o.md5}`, ETag: o.etag });
       return res.end(o.data);
     }
     if (req.method === "GET") {

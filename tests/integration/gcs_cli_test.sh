@@ -2,9 +2,11 @@
 # The CLI against the strict GCS test server (tests/gcs_server): service-account
 # JWT tokens, GOOGLE_APPLICATION_CREDENTIALS, the metadata server, push, pull,
 # ls, stat, delete, errors; no key or token in any output.
-# Needs: FC_CLI, FC_GCS_ENV (written by tests/gcs_server/up.sh).
+# Needs: FC_CLI, FC_LIB_DIR, FC_GCS_ENV (written by tests/gcs_server/up.sh, with
+# --token-ttl 64).
 source "$(dirname "$0")/lib.sh"
 source "$FC_GCS_ENV"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -84,6 +86,23 @@ GCP_SERVICE_ACCOUNT= GCE_METADATA_HOST=127.0.0.1:$FC_GCS_PORT run cli pull --kon
 check_rc 0 "without a key, the metadata server supplies the token"
 check_same_file "$WORK/a.json" "$WORK/m.json" "and the download is the same"
 check_eq "$(stats | sed -E 's/.*"metadataTokensIssued":([0-9]+).*/\1/')" "$((before + 1))" "one metadata token was fetched"
+
+# --- one long-lived client (the plugin's case): a token is reused until a
+# minute before it expires, then refreshed exactly once (the server issues
+# 64 s tokens, so they are due for refresh after 4 s).
+issued() { stats | sed -E 's/.*"tokensIssued":([0-9]+).*/\1/'; }
+before=$(issued)
+run env LUA_PATH="$ROOT/lua/?.lua;;" LUA_CPATH="$FC_LIB_DIR/?.so;;" luajit - <<'LUA'
+local native = require("kong.plugins.fallback-config.native")
+local client = assert(native.new_client({}, true))
+local cfg = '{"_format_version":"3.0"}'
+for i = 1, 3 do assert(client:put("3.7.0.0", cfg)) end
+os.execute("sleep 5")
+for i = 1, 3 do assert(client:put("3.7.0.0", cfg)) end
+print("done")
+LUA
+check_eq "$OUT" "done" "six uploads from one client across a token's expiry"
+check_eq "$(issued)" "$((before + 2))" "exactly one refresh: two tokens for six uploads"
 
 # No access token the server issued was ever printed.
 while IFS= read -r t; do SECRETS+=("$t"); done < <(stats | tr ',' '\n' | grep -o 'ya29\.test-[0-9a-f]*')
