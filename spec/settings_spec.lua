@@ -57,6 +57,17 @@ describe("settings", function()
     assert.equals("us-west-2", s.native.region)
   end)
 
+  it("hand GCP settings to the native client", function()
+    local s = assert(settings.resolve({
+      GCP_SERVICE_ACCOUNT = '{"type":"service_account"}', GOOGLE_APPLICATION_CREDENTIALS = "/k.json",
+      GCE_METADATA_HOST = "169.254.169.254", STORAGE_EMULATOR_HOST = "localhost:9023",
+    }))
+    assert.same({ gcp_service_account = '{"type":"service_account"}', gcp_credentials_file = "/k.json",
+                  gce_metadata_host = "169.254.169.254", gcs_endpoint = "localhost:9023" }, s.native)
+    local env = settings.read_env(function(name) return name == "GCP_SERVICE_ACCOUNT" and "{}" or nil end)
+    assert.same({ GCP_SERVICE_ACCOUNT = "{}" }, env)
+  end)
+
   local function error_of(env, conf)
     local s, err = settings.resolve(env, conf)
     assert.is_nil(s)

@@ -22,7 +22,10 @@ const char *const kStorageOptions =
     "                        (KONG_CLUSTER_FALLBACK_CONFIG_STORAGE)\n"
     "  --endpoint URL        S3-compatible endpoint, path-style (AWS_CONFIG_STORAGE_ENDPOINT)\n"
     "  --region REGION       AWS region (AWS_REGION, then AWS_DEFAULT_REGION)\n"
-    "Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n";
+    "S3 credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
+    "GCS tokens come from the service-account key in GCP_SERVICE_ACCOUNT (JSON) or the file\n"
+    "GOOGLE_APPLICATION_CREDENTIALS names, else from the metadata server (GCE_METADATA_HOST);\n"
+    "STORAGE_EMULATOR_HOST points gcs:// at another endpoint.\n";
 
 struct SettingsDeleter {
   void operator()(fc_settings *s) const { fc_settings_free(s); }

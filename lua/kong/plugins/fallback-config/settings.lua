@@ -25,6 +25,10 @@ _M.VARIABLES = {
   "AWS_REGION",
   "AWS_DEFAULT_REGION",
   "AWS_CONFIG_STORAGE_ENDPOINT",
+  "GCP_SERVICE_ACCOUNT",
+  "GOOGLE_APPLICATION_CREDENTIALS",
+  "GCE_METADATA_HOST",
+  "STORAGE_EMULATOR_HOST",
 }
 
 --- Reads the variables now. Call it when the handler module is loaded (init
@@ -156,6 +160,10 @@ function _M.resolve(env, conf)
     access_key_id = env.AWS_ACCESS_KEY_ID,
     secret_access_key = env.AWS_SECRET_ACCESS_KEY,
     session_token = env.AWS_SESSION_TOKEN,
+    gcp_service_account = env.GCP_SERVICE_ACCOUNT,
+    gcp_credentials_file = env.GOOGLE_APPLICATION_CREDENTIALS,
+    gce_metadata_host = env.GCE_METADATA_HOST,
+    gcs_endpoint = env.STORAGE_EMULATOR_HOST,
   }
   return s
 end
