@@ -127,7 +127,12 @@ int cmd_push(const Args &args) {
   std::string version = required_version(args, "push");
   ClientPtr client = make_client(args);
   char err[FC_ERRBUF_LEN];
-  check(fc_client_put_file(client.get(), version.c_str(), args.positional[0].c_str(), err, sizeof err), err);
+  if (args.values.count("if-generation-match"))
+    check(fc_client_put_file_if_generation(client.get(), version.c_str(), args.positional[0].c_str(),
+                                           args.value("if-generation-match").c_str(), err, sizeof err),
+          err);
+  else
+    check(fc_client_put_file(client.get(), version.c_str(), args.positional[0].c_str(), err, sizeof err), err);
   char *url = nullptr;
   check(fc_client_config_url(client.get(), version.c_str(), &url, err, sizeof err), err);
   std::cerr << "pushed " << args.positional[0] << " to " << owned(url) << "\n";
@@ -186,6 +191,7 @@ int cmd_stat(const Args &args) {
   std::printf("last-modified: %s\n", format_time(info->last_modified).c_str());
   std::printf("etag:          %s\n", info->etag ? info->etag : "-");
   std::printf("uploader:      %s\n", info->uploader ? info->uploader : "-");
+  if (info->generation) std::printf("generation:    %s\n", info->generation);
   fc_object_info_free(info);
   return kOk;
 }
@@ -267,6 +273,7 @@ const Command kCommands[] = {
      "file is streamed, never held in memory whole.\n\n"
      "  --kong-version VERSION  the gateway version segment of the key (required)\n"
      "  --uploader ID           node id recorded with the object (default: fallback-config-cli@<host>)\n"
+     "  --if-generation-match N gcs:// only: store only if the object's generation is N (0: new)\n"
      "  --s3-put-params JSON    extra PutObject parameters (KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG)\n",
      run_guarded<cmd_push>},
     {"pull", "download a configuration",

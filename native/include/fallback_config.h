@@ -101,6 +101,13 @@ FC_API int fc_client_config_url(const fc_client *client, const char *version, ch
 FC_API int fc_client_put(fc_client *client, const char *version, const char *data, size_t len,
                          char *errbuf, size_t errbuf_len);
 
+/*
+ * Like fc_client_put_file, stored only if the object's current generation is
+ * `generation` ("0": only if there is none); else FC_EPRECONDITION and nothing
+ * changes. GCS only (its ifGenerationMatch); FC_EINVAL for other storages.
+ */
+FC_API int fc_client_put_file_if_generation(fc_client *client, const char *version, const char *path,
+                                            const char *generation, char *errbuf, size_t errbuf_len);
 /* Like fc_client_put, streaming the file from disk (constant memory). */
 FC_API int fc_client_put_file(fc_client *client, const char *version, const char *path,
                               char *errbuf, size_t errbuf_len);
@@ -131,6 +138,7 @@ typedef struct fc_object_info {
   int64_t last_modified; /* unix time in seconds, -1 when unknown */
   char *etag;            /* may be NULL */
   char *uploader;        /* node id of the uploader, may be NULL */
+  char *generation;      /* GCS's object generation, NULL elsewhere */
 } fc_object_info;
 
 /* Metadata of a version's configuration object. Release with fc_object_info_free. */

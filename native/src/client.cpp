@@ -137,9 +137,15 @@ std::string Client::put_serialized(const std::string &version, http::BorrowedBuf
   return put_checked(version, json.GetString(), json.GetSize(), payload);
 }
 
-void Client::put_file(const std::string &version, const std::string &path) {
+void Client::put_file(const std::string &version, const std::string &path, const std::string &if_generation_match) {
   PutRequest req;
   req.key = config_key(version);
+  if (!if_generation_match.empty()) {
+    if (location_.scheme != Scheme::GCS) fail(FC_EINVAL, "a generation precondition needs gcs:// storage");
+    if (if_generation_match.find_first_not_of("0123456789") != std::string::npos)
+      fail(FC_EINVAL, "a generation is a number, got '" + one_line(if_generation_match) + "'");
+    req.if_generation_match = if_generation_match;
+  }
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) fail_errno("cannot open " + path);
   // Arrays, scalars and empty files are refused before anything is sent.

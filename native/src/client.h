@@ -22,7 +22,9 @@ class Client {
 
   // Returns the uploaded configuration's SHA-256 (hex).
   std::string put(const std::string &version, const char *data, size_t len);
-  void put_file(const std::string &version, const std::string &path);
+  // With if_generation_match (GCS only): stored only if the object's
+  // generation is that ("0": none yet), else FC_EPRECONDITION.
+  void put_file(const std::string &version, const std::string &path, const std::string &if_generation_match = "");
   // Like put, reading the caller's buffer through windows it may revoke.
   void put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
   // Uploads a configuration the plugin serialized with LuaJIT (serialized_config.h),

@@ -32,9 +32,27 @@ check_same_file "$WORK/a.json" "$WORK/a.pulled.json" "pull reads back the same b
 run cli stat --kong-version 3.9.1.0
 check_contains "$OUT" "uploader:      node-42" "the uploader is stored in the object's metadata"
 check_contains "$OUT" "size:          $(wc -c <"$WORK/a.json")" "stat shows the size"
-run curl -fsS -H "Authorization: Bearer $(stats | sed -E 's/.*"issued":\["([^"]+)".*/\1/')" \
+run curl -fsS -H "Authorization: Bearer $(stats | grep -o 'ya29\.test-[0-9a-f]*' | tail -1)" \
   "$FC_GCS_ENDPOINT/storage/v1/b/$BUCKET/o/kong%2Fdp%2F3.9.1.0%2Fconfig.json"
 check_contains "$OUT" '"contentType":"application/json"' "the object is application/json"
+
+# --- generation preconditions (ifGenerationMatch)
+run cli stat --kong-version 3.9.1.0
+gen=$(sed -n 's/^generation: *//p' <<<"$OUT")
+check_contains "$gen" "1" "stat shows the object's generation"
+run cli push "$WORK/a.json" --kong-version 3.9.1.0 --if-generation-match "$gen"
+check_rc 0 "a push conditional on the current generation is stored"
+run cli push "$WORK/a.json" --kong-version 3.9.1.0 --if-generation-match "$gen"
+check_rc 1 "the same condition again fails: the generation moved on"
+check_contains "$ERR" "HTTP 412 conditionNotMet" "the failure is GCS's 412 with its reason"
+run cli push "$WORK/a.json" --kong-version 3.9.2.0 --if-generation-match 0
+check_rc 0 "generation 0: stored when there is no object yet"
+run cli push "$WORK/a.json" --kong-version 3.9.2.0 --if-generation-match 0
+check_rc 1 "generation 0: refused once there is one"
+cli delete --kong-version 3.9.2.0 2>/dev/null
+KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=file://$WORK/f run cli push "$WORK/a.json" --kong-version 1.0.0.0 --if-generation-match 1
+check_rc 2 "a generation precondition on other storage is a usage error"
+check_contains "$ERR" "a generation precondition needs gcs:// storage" "and says why"
 
 # --- ls and the newest version
 for v in 3.8.0.0 3.10.0.0 3.9.0.0; do cli push "$WORK/a.json" --kong-version $v 2>/dev/null; done

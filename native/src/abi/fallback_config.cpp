@@ -113,6 +113,7 @@ void fill_info(fc_object_info *out, const fc::ObjectInfo &info, const fc::Client
   out->last_modified = info.last_modified;
   out->etag = dup_or_null(info.etag);
   out->uploader = dup_or_null(info.uploader);
+  out->generation = dup_or_null(info.generation);
 }
 
 void clear_info(fc_object_info *info) {
@@ -120,6 +121,7 @@ void clear_info(fc_object_info *info) {
   std::free(info->version);
   std::free(info->etag);
   std::free(info->uploader);
+  std::free(info->generation);
 }
 
 // Queues an upload that reads the caller's bytes in place.
@@ -236,6 +238,17 @@ int fc_client_put_file(fc_client *client, const char *version, const char *path,
     require(version, "version");
     require(path, "path");
     client->client.put_file(version, path);
+  });
+}
+
+int fc_client_put_file_if_generation(fc_client *client, const char *version, const char *path,
+                                     const char *generation, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(path, "path");
+    require(generation, "generation");
+    client->client.put_file(version, path, generation);
   });
 }
 

@@ -17,6 +17,7 @@ typedef struct fc_object_info {
   int64_t last_modified;
   char *etag;
   char *uploader;
+  char *generation;
 } fc_object_info;
 
 const char *fc_version(void);
@@ -197,6 +198,7 @@ function client_mt:stat(version)
     last_modified = tonumber(info.last_modified),
     etag = opt_string(info.etag),
     uploader = opt_string(info.uploader),
+    generation = opt_string(info.generation),
   }
   lib.fc_object_info_free(info)
   return result
