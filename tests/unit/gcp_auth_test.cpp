@@ -8,11 +8,16 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
+#include <vector>
 #include <sstream>
 #include <string>
 
 #include "auth/gcp_service_account.h"
+#include "auth/gcp_token_source.h"
 #include "auth/jwt.h"
 #include "util/error.h"
 
@@ -137,4 +142,49 @@ TEST(ServiceAccount, RefusesKeysThatAreNotRsa) {
   EVP_PKEY_free(ec);
   EXPECT_EQ(error_of(with_field("private_key", text.c_str())),
             "GCP_SERVICE_ACCOUNT: field 'private_key' is not an RSA key (RS256 needs one)");
+}
+
+namespace {
+
+// A token source that counts fetches and takes its time, like a token endpoint.
+class SlowTokens : public fc::gcp::TokenSource {
+ public:
+  explicit SlowTokens(std::time_t lifetime) : lifetime_(lifetime) {}
+  std::atomic<int> fetches{0};
+
+ protected:
+  fc::gcp::AccessToken fetch() override {
+    int n = ++fetches;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return {"token-" + std::to_string(n), std::time(nullptr) + lifetime_};
+  }
+
+ private:
+  std::time_t lifetime_;
+};
+
+}  // namespace
+
+TEST(TokenSource, ManyThreadsShareOneRefresh) {
+  SlowTokens tokens(3600);
+  std::vector<std::thread> threads;
+  std::vector<std::string> seen(16);
+  for (int i = 0; i < 16; ++i) threads.emplace_back([&, i] { seen[i] = tokens.token(); });
+  for (auto &t : threads) t.join();
+  EXPECT_EQ(tokens.fetches.load(), 1);
+  for (const std::string &s : seen) EXPECT_EQ(s, "token-1");
+  EXPECT_EQ(tokens.refreshes(), 1u);
+}
+
+TEST(TokenSource, RefreshesAMinuteBeforeExpiryAndAfterARefusal) {
+  SlowTokens short_lived(30);  // inside the one-minute margin: never reused
+  EXPECT_EQ(short_lived.token(), "token-1");
+  EXPECT_EQ(short_lived.token(), "token-2");
+
+  SlowTokens tokens(3600);
+  EXPECT_EQ(tokens.token(), "token-1");
+  tokens.invalidate("some-older-token");  // refused a token already replaced: keep the new one
+  EXPECT_EQ(tokens.token(), "token-1");
+  tokens.invalidate("token-1");
+  EXPECT_EQ(tokens.token(), "token-2");
 }

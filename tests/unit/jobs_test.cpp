@@ -240,3 +240,4 @@ TEST_F(JobsTest, ChildProcessGetsItsOwnWorkerThread) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child's job did not complete";
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/3.9.0.0/config.json"));
 }
+
