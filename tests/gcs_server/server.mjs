@@ -13,7 +13,8 @@
 //    alt=media), list (prefix, maxResults, pageToken), delete, with bearer
 //    tokens checked (missing, unknown or expired: 401), ifGenerationMatch
 //    enforced (412), and errors in GCS's JSON shape.
-// Prints "listening on PORT" once ready. GET /_test/stats returns counters.
+// Prints "listening on PORT" once ready. Test controls: POST /_test/buckets?name=B
+// creates a bucket, POST /_test/token?ttl=S issues a token, GET /_test/stats.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -65,11 +66,11 @@ function b64urlJson(part) {
   return JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
 }
 
-function issueToken() {
+function issueToken(ttl = tokenTtl) {
   const token = "ya29.test-" + crypto.randomBytes(24).toString("hex");
-  tokens.set(token, Date.now() + tokenTtl * 1000);
+  tokens.set(token, Date.now() + ttl * 1000);
   stats.issued.push(token); // so that tests can assert no token is ever printed
-  return { access_token: token, expires_in: tokenTtl, token_type: "Bearer" };
+  return { access_token: token, expires_in: ttl, token_type: "Bearer" };
 }
 
 // RFC 7523 with Google's rules: the assertion is the only credential.
@@ -253,6 +254,10 @@ const server = http.createServer((req, res) => {
       if (url.pathname === "/_test/stats") {
         res.writeHead(200, { "Content-Type": "application/json" });
         return res.end(JSON.stringify(stats));
+      }
+      if (req.method === "POST" && url.pathname === "/_test/token") { // a token with its own lifetime
+        res.writeHead(200, { "Content-Type": "application/json" });
+        return res.end(JSON.stringify(issueToken(Number(url.searchParams.get("ttl") || tokenTtl))));
       }
       if (req.method === "POST" && url.pathname === "/_test/buckets") {
         buckets.set(url.searchParams.get("name"), buckets.get(url.searchParams.get("name")) || new Map());

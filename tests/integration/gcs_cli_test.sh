@@ -36,6 +36,19 @@ run curl -fsS -H "Authorization: Bearer $(stats | grep -o 'ya29\.test-[0-9a-f]*'
   "$FC_GCS_ENDPOINT/storage/v1/b/$BUCKET/o/kong%2Fdp%2F3.9.1.0%2Fconfig.json"
 check_contains "$OUT" '"contentType":"application/json"' "the object is application/json"
 
+# --- the server is strict about bearer tokens, as GCS is
+obj=$FC_GCS_ENDPOINT/storage/v1/b/$BUCKET/o/kong%2Fdp%2F3.9.1.0%2Fconfig.json
+run curl -s -o /dev/null -w '%{http_code}' "$obj"
+check_eq "$OUT" 401 "no bearer token: 401"
+run curl -s -w ' %{http_code}' -H "Authorization: Bearer ya29.forged" "$obj"
+check_contains "$OUT" '"reason":"authError"' "a forged token: GCS's authError"
+check_contains "$OUT" " 401" "a forged token: 401"
+short=$(curl -fsS -X POST "$FC_GCS_ENDPOINT/_test/token?ttl=1" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+SECRETS+=("$short")
+sleep 1.2
+run curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $short" "$obj"
+check_eq "$OUT" 401 "an expired token: 401"
+
 # --- generation preconditions (ifGenerationMatch)
 run cli stat --kong-version 3.9.1.0
 gen=$(sed -n 's/^generation: *//p' <<<"$OUT")
