@@ -2,7 +2,7 @@
 # The CLI against the strict GCS test server (tests/gcs_server): service-account
 # JWT tokens, GOOGLE_APPLICATION_CREDENTIALS, the metadata server, push, pull,
 # ls, stat, delete, errors; no key or token in any output.
-# Needs: FC_CLI, FC_LIB_DIR, FC_GCS_ENV (written by tests/gcs_server/up.sh, with
+# Needs: FC_CLI, FC_LIB_DIR, FC_GCS_ENV, and in the sanitizer build FC_LUA_LD_PRELOAD (written by tests/gcs_server/up.sh, with
 # --token-ttl 64).
 source "$(dirname "$0")/lib.sh"
 source "$FC_GCS_ENV"
@@ -123,7 +123,9 @@ check_eq "$(stats | sed -E 's/.*"metadataTokensIssued":([0-9]+).*/\1/')" "$((bef
 # 64 s tokens, so they are due for refresh after 4 s).
 issued() { stats | sed -E 's/.*"tokensIssued":([0-9]+).*/\1/'; }
 before=$(issued)
-run env LUA_PATH="$ROOT/lua/?.lua;;" LUA_CPATH="$FC_LIB_DIR/?.so;;" luajit - <<'LUA'
+# (In the sanitizer build, luajit needs the ASan runtime preloaded: FC_LUA_LD_PRELOAD.)
+run env LUA_PATH="$ROOT/lua/?.lua;;" LUA_CPATH="$FC_LIB_DIR/?.so;;" ${FC_LUA_LD_PRELOAD:+LD_PRELOAD=$FC_LUA_LD_PRELOAD} \
+  ${FC_LUA_LD_PRELOAD:+ASAN_OPTIONS=detect_leaks=0} luajit - <<'LUA'
 local native = require("kong.plugins.fallback-config.native")
 local client = assert(native.new_client({}, true))
 local cfg = '{"_format_version":"3.0"}'
