@@ -3,7 +3,7 @@ local settings = require("kong.plugins.fallback-config.settings")
 describe("settings", function()
   it("read only the variables the plugin knows, skipping empty ones", function()
     local env = settings.read_env(function(name)
-      return ({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p", AWS_REGION = "", HOME = "/root" })[name]
+      return ({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p", AWS_REGION = "", PATH = "/usr/bin" })[name]
     end)
     assert.same({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://b/p" }, env)
   end)
@@ -55,6 +55,33 @@ describe("settings", function()
                   secret_access_key = "secret", session_token = "token" }, s.native)
     s = assert(settings.resolve({ AWS_DEFAULT_REGION = "us-west-2" }))
     assert.equals("us-west-2", s.native.region)
+  end)
+
+  it("hand the rest of the AWS credential chain's variables to the native client", function()
+    local names = {
+      AWS_PROFILE = "aws_profile", AWS_SHARED_CREDENTIALS_FILE = "aws_shared_credentials_file",
+      AWS_CONFIG_FILE = "aws_config_file", HOME = "home", AWS_ROLE_ARN = "aws_role_arn",
+      AWS_WEB_IDENTITY_TOKEN_FILE = "aws_web_identity_token_file", AWS_ROLE_SESSION_NAME = "aws_role_session_name",
+      AWS_ENDPOINT_URL_STS = "aws_sts_endpoint",
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI = "aws_container_credentials_relative_uri",
+      AWS_CONTAINER_CREDENTIALS_FULL_URI = "aws_container_credentials_full_uri",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN = "aws_container_authorization_token",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = "aws_container_authorization_token_file",
+      AWS_EC2_METADATA_DISABLED = "aws_ec2_metadata_disabled",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT = "aws_ec2_metadata_service_endpoint",
+    }
+    local env, expected = {}, {}
+    for variable, setting in pairs(names) do
+      env[variable] = "value of " .. variable
+      expected[setting] = "value of " .. variable
+    end
+    assert.same(expected, assert(settings.resolve(settings.read_env(function(n) return env[n] end))).native)
+    -- and every one of them is a setting the library knows
+    local native = require("kong.plugins.fallback-config.native")
+    for _, setting in pairs(names) do
+      local client, err = native.new_client({ storage = "file:///tmp", [setting] = "x" })
+      assert.truthy(client, err)
+    end
   end)
 
   it("hand GCP settings to the native client", function()

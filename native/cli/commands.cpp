@@ -197,6 +197,21 @@ int cmd_stat(const Args &args) {
   return kOk;
 }
 
+int cmd_whoami(const Args &args) {
+  expect_positional(args, 0, 0, "");
+  ClientPtr client = make_client(args);
+  char err[FC_ERRBUF_LEN];
+  char *provider = nullptr, *hint = nullptr;
+  int64_t expires = 0;
+  check(fc_client_credentials_source(client.get(), &provider, &hint, &expires, err, sizeof err), err);
+  std::printf("provider:      %s\n", provider);
+  std::printf("access key id: %s\n", hint);
+  std::printf("expires:       %s\n", expires ? format_time(expires).c_str() : "never");
+  fc_free(provider);
+  fc_free(hint);
+  return kOk;
+}
+
 int cmd_delete(const Args &args) {
   expect_positional(args, 0, 0, "");
   std::string version = required_version(args, "delete");
@@ -294,6 +309,12 @@ const Command kCommands[] = {
      "Shows the metadata of <prefix>/<VERSION>/config.json; without --kong-version,\n"
      "of the newest version present.\n",
      run_guarded<cmd_stat>},
+    {"whoami", "show which AWS credential provider answers, without the credentials",
+     "Usage: fallback-config whoami [options]\n\n"
+     "For s3:// storage: looks up credentials through the chain the AWS SDKs use\n"
+     "(environment, shared files, web identity, ECS container, EC2 instance profile) and\n"
+     "prints which provider answered, the access key id masked, and when they expire.\n",
+     run_guarded<cmd_whoami>},
     {"delete", "delete a version's configuration",
      "Usage: fallback-config delete --kong-version VERSION [options]\n\n"
      "Deletes <prefix>/<VERSION>/config.json. Fails with exit status 3 when it does not exist.\n",

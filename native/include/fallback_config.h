@@ -112,6 +112,14 @@ FC_API int fc_client_put_file_if_generation(fc_client *client, const char *versi
 FC_API int fc_client_put_file(fc_client *client, const char *version, const char *path,
                               char *errbuf, size_t errbuf_len);
 
+/*
+ * S3 storage: which credential provider of the chain answered (environment,
+ * shared files, web identity, ECS container, EC2 instance profile), the access
+ * key id masked but for its last four characters, and when the credentials
+ * expire (unix seconds, 0: never). Looks them up if needed. Never returns a secret.
+ */
+FC_API int fc_client_credentials_source(fc_client *client, char **out_provider, char **out_key_hint,
+                                        int64_t *out_expires_at, char *errbuf, size_t errbuf_len);
 /* Downloads a version's configuration into a new buffer (release with fc_free). */
 FC_API int fc_client_get(fc_client *client, const char *version, char **out_data,
                          size_t *out_len, char *errbuf, size_t errbuf_len);

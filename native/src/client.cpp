@@ -2,6 +2,7 @@
 
 #include "config/serialized_config.h"
 #include "jobs/pace.h"
+#include "storage/s3_storage.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -135,6 +136,12 @@ std::string Client::put_serialized(const std::string &version, http::BorrowedBuf
   }
   payload.sha256 = hash.finish();
   return put_checked(version, json.GetString(), json.GetSize(), payload);
+}
+
+ResolvedCredentials Client::credentials_source() const {
+  const auto *s3 = dynamic_cast<const S3Storage *>(storage_.get());
+  if (!s3) fail(FC_EINVAL, "credential providers are for s3:// storage");
+  return s3->credentials_source();
 }
 
 void Client::put_file(const std::string &version, const std::string &path, const std::string &if_generation_match) {

@@ -24,6 +24,8 @@ class Client {
   std::string put(const std::string &version, const char *data, size_t len);
   // With if_generation_match (GCS only): stored only if the object's
   // generation is that ("0": none yet), else FC_EPRECONDITION.
+  // S3 only: which credential provider answered, and until when.
+  ResolvedCredentials credentials_source() const;
   void put_file(const std::string &version, const std::string &path, const std::string &if_generation_match = "");
   // Like put, reading the caller's buffer through windows it may revoke.
   void put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);

@@ -213,6 +213,49 @@ if wait_log badkey "failed: .*(EAUTH); retrying in" 10; then pass "a refused cre
 keep_logs badkey
 node_stop badkey
 
+# --- 9. credentials from the AWS chain, not the environment: the shared file and IMDSv2
+cat >"$WORK/aws-credentials" <<INI
+[backup]
+aws_access_key_id = $FC_RGW_ACCESS_KEY
+aws_secret_access_key = $FC_RGW_SECRET_KEY
+INI
+NO_KEYS=(KONG_HARNESS_VERSION=$VERSION AWS_REGION=us-east-1 AWS_CONFIG_STORAGE_ENDPOINT="$FC_RGW_ENDPOINT"
+         AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE="$WORK/none")
+chmod 644 "$WORK/aws-credentials"; chmod 755 "$WORK" # nginx workers (nobody) read it
+node_start chain-file "${NO_KEYS[@]}" AWS_SHARED_CREDENTIALS_FILE="$WORK/aws-credentials" AWS_PROFILE=backup \
+  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/chain-file" \
+  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+config 12 >"$WORK/c12.json"
+deliver chain-file "$WORK/c12.json"
+if wait_log chain-file "exported config .* to s3://$BUCKET/chain-file/" 15; then
+  pass "the plugin exports to RGW with keys from the shared credentials file"
+else
+  failed "the plugin exports to RGW with keys from the shared credentials file" "$(tail -3 "$(node_log chain-file)")"
+fi
+keep_logs chain-file
+node_stop chain-file
+
+IMDS_PORT=$("$ROOT/scripts/free-port.sh")
+node "$ROOT/tests/aws_fixtures/server.mjs" --port "$IMDS_PORT" --access-key "$FC_RGW_ACCESS_KEY" \
+  --secret-key "$FC_RGW_SECRET_KEY" >"$WORK/imds.log" 2>&1 &
+IMDS_PID=$!
+for _ in $(seq 1 50); do grep -q listening "$WORK/imds.log" && break; sleep 0.1; done
+node_start chain-imds "${NO_KEYS[@]}" AWS_SHARED_CREDENTIALS_FILE="$WORK/none" AWS_EC2_METADATA_DISABLED=false \
+  AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$IMDS_PORT" \
+  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/chain-imds" \
+  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+deliver chain-imds "$WORK/c12.json"
+if wait_log chain-imds "exported config .* to s3://$BUCKET/chain-imds/" 15; then
+  pass "the plugin exports to RGW with instance-profile credentials from IMDSv2"
+else
+  failed "the plugin exports to RGW with instance-profile credentials from IMDSv2" "$(tail -3 "$(node_log chain-imds)")"
+fi
+stored chain-imds "$WORK/stored.json"
+if same_json "$WORK/c12.json" "$WORK/stored.json"; then pass "and the object is the configuration"; else failed "and the object is the configuration"; fi
+keep_logs chain-imds
+node_stop chain-imds
+kill "$IMDS_PID" 2>/dev/null; wait "$IMDS_PID" 2>/dev/null
+
 # In the sanitizer build the library runs under ASan/UBSan inside nginx: any
 # report there is a failure even if the scenarios passed.
 reports=$(grep -l -E "ERROR: AddressSanitizer|runtime error:|worker process [0-9]+ exited on signal" \

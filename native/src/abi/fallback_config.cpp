@@ -241,6 +241,23 @@ int fc_client_put_file(fc_client *client, const char *version, const char *path,
   });
 }
 
+int fc_client_credentials_source(fc_client *client, char **out_provider, char **out_key_hint,
+                                 int64_t *out_expires_at, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(out_provider, "out_provider");
+    require(out_key_hint, "out_key_hint");
+    require(out_expires_at, "out_expires_at");
+    *out_provider = *out_key_hint = nullptr;
+    fc::ResolvedCredentials source = client->client.credentials_source();
+    const std::string &id = source.credentials.access_key_id;
+    std::string hint = id.size() > 4 ? std::string(id.size() - 4, '*') + id.substr(id.size() - 4) : std::string(id.size(), '*');
+    *out_provider = dup_string(source.provider);
+    *out_key_hint = dup_string(hint);
+    *out_expires_at = source.expires_at;
+  });
+}
+
 int fc_client_put_file_if_generation(fc_client *client, const char *version, const char *path,
                                      const char *generation, char *errbuf, size_t errbuf_len) {
   return guarded(errbuf, errbuf_len, [&] {

@@ -35,6 +35,20 @@ void Settings::set(std::string_view name, std::string_view value) {
   else if (name == "access_key_id") credentials.access_key_id = value;
   else if (name == "secret_access_key") credentials.secret_access_key = value;
   else if (name == "session_token") credentials.session_token = value;
+  else if (name == "aws_profile") aws_chain.profile = value;
+  else if (name == "aws_shared_credentials_file") aws_chain.shared_credentials_file = value;
+  else if (name == "aws_config_file") aws_chain.config_file = value;
+  else if (name == "home") aws_chain.home = value;
+  else if (name == "aws_role_arn") aws_chain.role_arn = value;
+  else if (name == "aws_web_identity_token_file") aws_chain.web_identity_token_file = value;
+  else if (name == "aws_role_session_name") aws_chain.role_session_name = value;
+  else if (name == "aws_sts_endpoint") aws_chain.sts_endpoint = value;
+  else if (name == "aws_container_credentials_relative_uri") aws_chain.container_relative_uri = value;
+  else if (name == "aws_container_credentials_full_uri") aws_chain.container_full_uri = value;
+  else if (name == "aws_container_authorization_token") aws_chain.container_authorization_token = value;
+  else if (name == "aws_container_authorization_token_file") aws_chain.container_authorization_token_file = value;
+  else if (name == "aws_ec2_metadata_disabled") aws_chain.ec2_metadata_disabled = iequals(value, "true");
+  else if (name == "aws_ec2_metadata_service_endpoint") aws_chain.ec2_metadata_endpoint = value;
   else if (name == "gcp_service_account") gcp_service_account = value;
   else if (name == "gcp_credentials_file") gcp_credentials_file = value;
   else if (name == "gce_metadata_host") gce_metadata_host = value;
@@ -60,6 +74,20 @@ void Settings::load_env() {
       {"AWS_ACCESS_KEY_ID", "access_key_id"},
       {"AWS_SECRET_ACCESS_KEY", "secret_access_key"},
       {"AWS_SESSION_TOKEN", "session_token"},
+      {"AWS_PROFILE", "aws_profile"},
+      {"AWS_SHARED_CREDENTIALS_FILE", "aws_shared_credentials_file"},
+      {"AWS_CONFIG_FILE", "aws_config_file"},
+      {"HOME", "home"},
+      {"AWS_ROLE_ARN", "aws_role_arn"},
+      {"AWS_WEB_IDENTITY_TOKEN_FILE", "aws_web_identity_token_file"},
+      {"AWS_ROLE_SESSION_NAME", "aws_role_session_name"},
+      {"AWS_ENDPOINT_URL_STS", "aws_sts_endpoint"},
+      {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "aws_container_credentials_relative_uri"},
+      {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "aws_container_credentials_full_uri"},
+      {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "aws_container_authorization_token"},
+      {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "aws_container_authorization_token_file"},
+      {"AWS_EC2_METADATA_DISABLED", "aws_ec2_metadata_disabled"},
+      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "aws_ec2_metadata_service_endpoint"},
       {"GCP_SERVICE_ACCOUNT", "gcp_service_account"},
       {"GOOGLE_APPLICATION_CREDENTIALS", "gcp_credentials_file"},
       {"GCE_METADATA_HOST", "gce_metadata_host"},

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/aws_credential_chain.h"
 #include "auth/aws_credentials.h"
 
 namespace fc {
@@ -16,6 +17,7 @@ struct Settings {
   std::string s3_put_params;  // KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG
   std::string uploader;       // node id written with each upload
   AwsCredentials credentials; // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+  AwsChainSettings aws_chain; // where else AWS credentials may come from (aws_credential_chain.h)
   std::string gcp_service_account;   // GCP_SERVICE_ACCOUNT: the key JSON (a secret)
   std::string gcp_credentials_file;  // GOOGLE_APPLICATION_CREDENTIALS: a path to it
   std::string gce_metadata_host;     // GCE_METADATA_HOST (workload identity)

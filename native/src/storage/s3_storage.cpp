@@ -16,14 +16,31 @@ namespace fc {
 // check's gate fine-grained, large enough that signing them costs nothing.
 constexpr size_t kUploadChunkSize = 256 * 1024;
 
+namespace {
+
+std::shared_ptr<AwsCredentialChain> credential_chain(const Settings &settings) {
+  AwsChainSettings chain = settings.aws_chain;
+  chain.environment = settings.credentials;
+  chain.region = settings.region;
+  return std::make_shared<AwsCredentialChain>(std::move(chain));
+}
+
+}  // namespace
+
 S3Storage::S3Storage(Location location, const Settings &settings)
     : location_(std::move(location)),
-      credentials_(settings.credentials),
-      addressing_(resolve_s3_addressing(location_.bucket, settings.region, settings.endpoint)),
+      credentials_(credential_chain(settings)),
+      // No region variable: the shared config file's, as the SDKs do.
+      addressing_(resolve_s3_addressing(location_.bucket,
+                                        settings.region.empty() ? credentials_->shared_config_region() : settings.region,
+                                        settings.endpoint)),
       list_page_size_(settings.list_page_size),
       put_params_(parse_s3_put_params(settings.s3_put_params)),
       transport_(http::Options{settings.connect_timeout_ms, settings.stall_timeout_ms}) {
-  validate_credentials(credentials_);
+  // Half a key pair in the environment is a mistake to report now; anything
+  // else is looked for on first use, on the worker thread (remote providers
+  // must never be asked from nginx's event loop).
+  if (!settings.credentials.empty()) validate_credentials(settings.credentials);
   if (addressing_.scheme != "https")
     for (const auto &h : put_params_.read_headers)
       if (h.first == "x-amz-server-side-encryption-customer-key")
@@ -43,7 +60,8 @@ http::Response S3Storage::send(Call &call) const {
   req.headers = call.headers;
   req.payload_hash = call.payload_hash;
   sigv4::Params params;
-  params.credentials = credentials_;
+  params.credentials = credentials_->get();
+  call.signed_with = params.credentials;
   params.region = addressing_.region;
   params.service = "s3";
   params.time = std::time(nullptr);
@@ -72,6 +90,18 @@ http::Response S3Storage::send(Call &call) const {
   }
 }
 
+http::Response S3Storage::send_renewing(Call &call) const {
+  const long file_start = call.body.file ? std::ftell(call.body.file) : 0;
+  http::Response resp = send(call);
+  // Temporary credentials can expire between our check and S3's: renew, retry once.
+  if ((resp.status == 400 || resp.status == 403) && resp.body.find("<Code>ExpiredToken</Code>") != std::string::npos) {
+    credentials_->expire(call.signed_with);
+    if (call.body.file && std::fseek(call.body.file, file_start, SEEK_SET) != 0) fail_errno("cannot rewind the upload file");
+    resp = send(call);
+  }
+  return resp;
+}
+
 void S3Storage::fail_with(const Call &call, const http::Response &response) const {
   throw_s3_error({call.operation, location_.url_of(call.key), location_.bucket, addressing_.region, !call.key.empty()},
                  response);
@@ -91,20 +121,20 @@ void S3Storage::put(const PutRequest &request) {
     call.headers.emplace_back("Content-Length", std::to_string(aws_chunked_length(size, kUploadChunkSize)));
     call.headers.emplace_back("x-amz-decoded-content-length", std::to_string(size));
   }
-  http::Response resp = send(call);
+  http::Response resp = send_renewing(call);
   if (resp.status != 200) fail_with(call, resp);
 }
 
 void S3Storage::get(const std::string &key, http::Sink &sink) {
   Call call{"GetObject", "GET", key, {}, put_params_.read_headers, http::Body::none()};
   call.sink = &sink;
-  http::Response resp = send(call);
+  http::Response resp = send_renewing(call);
   if (resp.status != 200) fail_with(call, resp);
 }
 
 ObjectInfo S3Storage::head(const std::string &key) {
   Call call{"HeadObject", "HEAD", key, {}, put_params_.read_headers, http::Body::none()};
-  http::Response resp = send(call);
+  http::Response resp = send_renewing(call);
   if (resp.status != 200) fail_with(call, resp);
   ObjectInfo info;
   info.key = key;
@@ -118,7 +148,7 @@ ObjectInfo S3Storage::head(const std::string &key) {
 
 void S3Storage::remove(const std::string &key) {
   Call call{"DeleteObject", "DELETE", key, {}, {}, http::Body::none()};
-  http::Response resp = send(call);
+  http::Response resp = send_renewing(call);
   if (resp.status != 204 && resp.status != 200) fail_with(call, resp);
 }
 
@@ -129,7 +159,7 @@ std::vector<ObjectInfo> S3Storage::list(const std::string &prefix) {
     Call call{"ListObjectsV2", "GET", "", {{"list-type", "2"}, {"prefix", prefix}}, {}, http::Body::none()};
     call.query.emplace_back("max-keys", std::to_string(list_page_size_));
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
-    http::Response resp = send(call);
+    http::Response resp = send_renewing(call);
     if (resp.status != 200) fail_with(call, resp);
     S3ListPage page = parse_list_objects_v2(resp.body);
     for (auto &o : page.objects) out.push_back(std::move(o));

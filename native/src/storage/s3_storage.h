@@ -4,6 +4,7 @@
 // endpoint, <bucket>.s3.<region>.amazonaws.com.
 #pragma once
 
+#include "auth/aws_credential_chain.h"
 #include "auth/sigv4.h"
 #include "storage/s3_addressing.h"
 #include "storage/s3_put_params.h"
@@ -16,6 +17,8 @@ class S3Storage : public Storage {
   S3Storage(Location location, const Settings &settings);
   void put(const PutRequest &request) override;
   bool needs_payload_hash() const override { return false; }
+  // Which credential provider answered, and until when (fallback-config whoami).
+  ResolvedCredentials credentials_source() const { return credentials_->describe(); }
   void get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
@@ -31,12 +34,15 @@ class S3Storage : public Storage {
     http::Body body;
     std::string payload_hash = std::string(sigv4::kEmptyPayloadHash);  // or kStreamingPayload
     http::Sink *sink = nullptr;
+    AwsCredentials signed_with = {};  // set by send()
   };
   http::Response send(Call &call) const;
+  // send(), and once more with fresh credentials if S3 says they expired.
+  http::Response send_renewing(Call &call) const;
   [[noreturn]] void fail_with(const Call &call, const http::Response &response) const;
 
   Location location_;
-  AwsCredentials credentials_;
+  std::shared_ptr<AwsCredentialChain> credentials_;
   S3Addressing addressing_;
   int list_page_size_;
   S3PutParams put_params_;
