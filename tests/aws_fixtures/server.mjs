@@ -5,7 +5,12 @@
 //  * ECS: GET /ecs/credentials, only with the expected Authorization header;
 //  * STS: GET /?Action=AssumeRoleWithWebIdentity, only with the expected web
 //    identity token, answering in AWS's XML (errors too);
-//  * anything under /hang never answers.
+//  * anything under /hang never answers;
+//  * /expiring-bucket/...: an S3 path-style stand-in for one failure only: the
+//    first --s3-expire requests (default 1) get S3's 400 ExpiredToken, later
+//    ones 200 (it stores nothing and checks no signature; the real S3 in the
+//    suite is RGW, which cannot expire tokens). It records the tokens used.
+// --session-token rotate: each credential answer carries a new token (tok-N).
 // Credentials expire after --ttl seconds. GET /_test/stats counts the calls.
 //   node server.mjs --port P --access-key K --secret-key S [--session-token T] [--ttl 3600]
 //                   [--role R] [--ecs-auth A] [--web-identity-token W]
@@ -19,11 +24,15 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, v, i, a) => {
 const port = Number(args.port);
 const ttl = Number(args.ttl || 3600);
 const role = args.role || "kong-backup-role";
-const stats = { imdsTokens: 0, imdsCredentials: 0, ecsCredentials: 0, stsCalls: 0, refused: 0 };
+const stats = { imdsTokens: 0, imdsCredentials: 0, ecsCredentials: 0, stsCalls: 0, refused: 0, s3Requests: 0, s3Expired: 0,
+  s3Tokens: [] };
+const s3Expire = Number(args["s3-expire"] ?? 1);
+let issued = 0;
 const sessions = new Set();
 
 function credentials() {
-  return { AccessKeyId: args["access-key"], SecretAccessKey: args["secret-key"], Token: args["session-token"] || "",
+  const token = args["session-token"] === "rotate" ? `tok-${++issued}` : args["session-token"] || "";
+  return { AccessKeyId: args["access-key"], SecretAccessKey: args["secret-key"], Token: token,
     Expiration: new Date(Date.now() + ttl * 1000).toISOString().replace(/\.\d+Z$/, "Z") };
 }
 
@@ -38,6 +47,16 @@ const server = http.createServer((req, res) => {
   req.on("end", () => {
     if (url.pathname.startsWith("/hang")) return; // never answers
     if (url.pathname === "/_test/stats") return send(res, 200, "application/json", JSON.stringify(stats));
+    if (url.pathname.startsWith("/expiring-bucket/")) {
+      stats.s3Requests++;
+      stats.s3Tokens.push(req.headers["x-amz-security-token"] || "");
+      if (stats.s3Expired < s3Expire) {
+        stats.s3Expired++;
+        return send(res, 400, "application/xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><RequestId>r-3</RequestId></Error>");
+      }
+      res.writeHead(200, { ETag: '"0"' });
+      return res.end();
+    }
     if (req.method === "PUT" && url.pathname === "/latest/api/token") {
       if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return send(res, 400, "text/plain", "Missing TTL header");
       const token = crypto.randomBytes(16).toString("hex");

@@ -133,6 +133,17 @@ check_rc 1 "a hanging metadata endpoint fails the lookup"
 check_contains "$ERR" "EC2 instance profile: no answer" "and says it did not answer"
 if [ $((SECONDS - start)) -le 20 ]; then pass "within its timeout, not forever"; else failed "within its timeout" "$((SECONDS - start)) s"; fi
 
+# --- S3 says the token expired (before its time, for us): renew, retry once
+fixture rotating --session-token rotate
+run cli AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_rotating" \
+  AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$PORT_rotating" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://expiring-bucket/kong \
+  push "$WORK/c.json" --kong-version 5.0.0.0
+check_rc 0 "a push answered ExpiredToken renews its credentials and succeeds"
+st=$(stats "$PORT_rotating")
+check_contains "$st" '"imdsCredentials":2' "one renewal: two credential fetches"
+check_contains "$st" '"s3Requests":2,"s3Expired":1,"s3Tokens":["tok-1","tok-2"]' \
+  "one retry, with the renewed token: two requests, the first refused"
+
 # --- a long-lived client refreshes before expiry, once, with no failed request
 before=$(stats "$PORT_short" | sed -E 's/.*"imdsCredentials":([0-9]+).*/\1/')
 run chain_env AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_short" \
