@@ -13,7 +13,7 @@
 // --session-token rotate: each credential answer carries a new token (tok-N).
 // Credentials expire after --ttl seconds. GET /_test/stats counts the calls.
 //   node server.mjs --port P --access-key K --secret-key S [--session-token T] [--ttl 3600]
-//                   [--role R] [--ecs-auth A] [--web-identity-token W]
+//                   [--role R] [--ecs-auth A] [--web-identity-token W] [--region R] [--s3-expire N]
 import crypto from "node:crypto";
 import http from "node:http";
 
@@ -50,6 +50,9 @@ const server = http.createServer((req, res) => {
     if (url.pathname.startsWith("/expiring-bucket/")) {
       stats.s3Requests++;
       stats.s3Tokens.push(req.headers["x-amz-security-token"] || "");
+      // The region the request was signed for: Credential=<key>/<date>/<region>/s3/aws4_request
+      stats.s3Regions = stats.s3Regions || [];
+      stats.s3Regions.push((/Credential=[^/]+\/\d+\/([^/]+)\//.exec(req.headers.authorization || "") || [])[1] || "");
       if (stats.s3Expired < s3Expire) {
         stats.s3Expired++;
         return send(res, 400, "application/xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><RequestId>r-3</RequestId></Error>");
@@ -70,6 +73,7 @@ const server = http.createServer((req, res) => {
         return send(res, 401, "text/plain", "Unauthorized"); // IMDSv2 only: no token, no answer
       }
       if (url.pathname === "/latest/meta-data/iam/security-credentials/") return send(res, 200, "text/plain", role);
+      if (url.pathname === "/latest/meta-data/placement/region") return send(res, 200, "text/plain", args.region || "us-east-1");
       if (url.pathname === `/latest/meta-data/iam/security-credentials/${role}`) {
         stats.imdsCredentials++;
         return send(res, 200, "text/plain", JSON.stringify({ Code: "Success", Type: "AWS-HMAC", ...credentials() }));

@@ -144,6 +144,24 @@ check_contains "$st" '"imdsCredentials":2' "one renewal: two credential fetches"
 check_contains "$st" '"s3Requests":2,"s3Expired":1,"s3Tokens":["tok-1","tok-2"]' \
   "one retry, with the renewed token: two requests, the first refused"
 
+# --- on EC2 with no region named anywhere, the instance's region (IMDS placement)
+fixture placed --region eu-north-1 --s3-expire 0
+run cli AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_placed" AWS_REGION= \
+  AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$PORT_placed" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://expiring-bucket/kong \
+  push "$WORK/c.json" --kong-version 6.0.0.0
+check_rc 0 "a push with instance-profile credentials and no region"
+check_contains "$(stats "$PORT_placed")" '"s3Regions":["eu-north-1"]' "is signed for the instance's region"
+run cli AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_placed" AWS_REGION=us-west-2 \
+  AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$PORT_placed" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://expiring-bucket/kong \
+  push "$WORK/c.json" --kong-version 6.0.0.0
+check_contains "$(stats "$PORT_placed")" '"s3Regions":["eu-north-1","us-west-2"]' "AWS_REGION wins over the instance's region"
+printf '[profile rgw]\nregion = ap-south-1\n' >"$WORK/config-ap"
+run cli AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" AWS_CONFIG_FILE="$WORK/config-ap" AWS_PROFILE=rgw AWS_REGION= \
+  AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$PORT_placed" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://expiring-bucket/kong \
+  push "$WORK/c.json" --kong-version 6.0.0.0
+check_contains "$(stats "$PORT_placed")" '"s3Regions":["eu-north-1","us-west-2","ap-south-1"]' \
+  "with no region variable, the shared config file's region is used"
+
 # --- a long-lived client refreshes before expiry, once, with no failed request
 before=$(stats "$PORT_short" | sed -E 's/.*"imdsCredentials":([0-9]+).*/\1/')
 run chain_env AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_short" \

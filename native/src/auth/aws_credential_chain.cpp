@@ -87,6 +87,26 @@ std::string AwsCredentialChain::shared_config_region() const {
   return profile ? profile->region : std::string();
 }
 
+std::string AwsCredentialChain::instance_region() {
+  std::lock_guard<std::mutex> lock(refresh_mutex_);
+  if (provider_ != kInstance) return "";
+  std::string base = settings_.ec2_metadata_endpoint.empty() ? kImdsDefault : settings_.ec2_metadata_endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  try {
+    std::string body;
+    http::Body empty = http::Body::memory(body.data(), 0);
+    http::RawBodyReader none(empty);
+    http::Response token = transport_.perform("PUT", base + "/latest/api/token",
+                                              {{"X-aws-ec2-metadata-token-ttl-seconds", "60"}}, &none, nullptr);
+    if (token.status != 200) return "";
+    http::Response region = transport_.perform("GET", base + "/latest/meta-data/placement/region",
+                                               {{"X-aws-ec2-metadata-token", token.body}}, nullptr, nullptr);
+    return region.status == 200 ? std::string(trim(region.body)) : std::string();
+  } catch (const Error &) {
+    return "";
+  }
+}
+
 std::optional<ResolvedCredentials> AwsCredentialChain::try_provider(int which, std::string *why) {
   switch (which) {
     case kEnvironment: {

@@ -51,6 +51,9 @@ class AwsCredentialChain {
 
   // The region the shared config file names for the profile ("" if none).
   std::string shared_config_region() const;
+  // The instance's region from IMDSv2, when the credentials came from the
+  // instance profile ("" otherwise, or when IMDS does not say).
+  std::string instance_region();
 
  private:
   std::optional<ResolvedCredentials> try_provider(int which, std::string *why);

@@ -30,6 +30,8 @@ std::shared_ptr<AwsCredentialChain> credential_chain(const Settings &settings) {
 S3Storage::S3Storage(Location location, const Settings &settings)
     : location_(std::move(location)),
       credentials_(credential_chain(settings)),
+      endpoint_(settings.endpoint),
+      region_from_instance_(settings.region.empty() && credentials_->shared_config_region().empty()),
       // No region variable: the shared config file's, as the SDKs do.
       addressing_(resolve_s3_addressing(location_.bucket,
                                         settings.region.empty() ? credentials_->shared_config_region() : settings.region,
@@ -49,6 +51,12 @@ S3Storage::S3Storage(Location location, const Settings &settings)
 }
 
 http::Response S3Storage::send(Call &call) const {
+  const AwsCredentials credentials = credentials_->get();
+  if (region_from_instance_)
+    std::call_once(region_once_, [this] {
+      std::string region = credentials_->instance_region();
+      if (!region.empty()) addressing_ = resolve_s3_addressing(location_.bucket, region, endpoint_);
+    });
   const std::string path = addressing_.path(location_.bucket, call.key);
   const std::string host = addressing_.host_header();
   call.headers.emplace_back("Host", host);
@@ -60,8 +68,8 @@ http::Response S3Storage::send(Call &call) const {
   req.headers = call.headers;
   req.payload_hash = call.payload_hash;
   sigv4::Params params;
-  params.credentials = credentials_->get();
-  call.signed_with = params.credentials;
+  params.credentials = credentials;
+  call.signed_with = credentials;
   params.region = addressing_.region;
   params.service = "s3";
   params.time = std::time(nullptr);

@@ -4,6 +4,8 @@
 // endpoint, <bucket>.s3.<region>.amazonaws.com.
 #pragma once
 
+#include <mutex>
+
 #include "auth/aws_credential_chain.h"
 #include "auth/sigv4.h"
 #include "storage/s3_addressing.h"
@@ -43,7 +45,12 @@ class S3Storage : public Storage {
 
   Location location_;
   std::shared_ptr<AwsCredentialChain> credentials_;
-  S3Addressing addressing_;
+  std::string endpoint_;
+  // No region from a variable or the shared config: once the credentials come
+  // from the instance profile, the instance's region (as the SDKs do).
+  bool region_from_instance_;
+  mutable std::once_flag region_once_;
+  mutable S3Addressing addressing_;  // settled by region_once_ before any concurrent use
   int list_page_size_;
   S3PutParams put_params_;
   http::Transport transport_;
