@@ -105,6 +105,15 @@ run cli AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kong-backup AWS_WEB_IDENTITY
   AWS_ENDPOINT_URL_STS="http://127.0.0.1:$PORT_main" push "$WORK/c.json" --kong-version 2.0.0.0
 check_rc 0 "push to RGW with web-identity credentials"
 
+run cli AWS_ROLE_ARN=arn:aws:iam::123456789012:role/kong-backup AWS_WEB_IDENTITY_TOKEN_FILE="$WORK/web-token" \
+  AWS_ENDPOINT_URL_STS="http://127.0.0.1:$PORT_main" AWS_CONTAINER_AUTHORIZATION_TOKEN="$ECS_AUTH" \
+  AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$PORT_main/ecs/credentials" \
+  AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_main" whoami
+check_contains "$OUT" "provider:      web identity" "web identity comes before ECS and IMDS"
+run cli AWS_CONTAINER_AUTHORIZATION_TOKEN="$ECS_AUTH" AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$PORT_main/ecs/credentials" \
+  AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_main" whoami
+check_contains "$OUT" "provider:      ECS container" "ECS comes before IMDS"
+
 # --- ECS task role
 run cli AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$PORT_main/ecs/credentials" \
   AWS_CONTAINER_AUTHORIZATION_TOKEN="$ECS_AUTH" whoami
