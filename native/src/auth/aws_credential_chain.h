@@ -55,8 +55,14 @@ class AwsCredentialChain {
   // instance profile ("" otherwise, or when IMDS does not say).
   std::string instance_region();
 
+  virtual ~AwsCredentialChain() = default;
+
+ protected:
+  // Asks provider `which` (0 = environment ... 4 = instance profile); nullopt
+  // with `why` when it has nothing. Virtual so that tests can stand in.
+  virtual std::optional<ResolvedCredentials> try_provider(int which, std::string *why);
+
  private:
-  std::optional<ResolvedCredentials> try_provider(int which, std::string *why);
   ResolvedCredentials resolve();
 
   AwsChainSettings settings_;
