@@ -3,11 +3,10 @@
 #include <rapidjson/document.h>
 #include <tinyxml2.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "auth/aws_shared_files.h"
 #include "util/error.h"
+#include "util/fd_io.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -22,14 +21,6 @@ const char *const kNames[] = {"environment", "shared files", "web identity", "EC
 constexpr std::time_t kRefreshMargin = 5 * 60;  // seconds before expiry
 constexpr const char *kEcsHost = "http://169.254.170.2";
 constexpr const char *kImdsDefault = "http://169.254.169.254";
-
-std::optional<std::string> read_file(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::time_t parse_expiration(const std::string &text) {
   std::time_t t = 0;
@@ -134,7 +125,7 @@ std::optional<ResolvedCredentials> AwsCredentialChain::try_provider(int which, s
         *why = "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE are not both set";
         return std::nullopt;
       }
-      std::optional<std::string> token = read_file(settings_.web_identity_token_file);
+      std::optional<std::string> token = read_small_file(settings_.web_identity_token_file);
       if (!token) {
         *why = "cannot read AWS_WEB_IDENTITY_TOKEN_FILE " + settings_.web_identity_token_file;
         return std::nullopt;
@@ -193,7 +184,7 @@ std::optional<ResolvedCredentials> AwsCredentialChain::try_provider(int which, s
       http::Headers headers;
       std::string auth = settings_.container_authorization_token;
       if (!settings_.container_authorization_token_file.empty()) {
-        std::optional<std::string> file = read_file(settings_.container_authorization_token_file);
+        std::optional<std::string> file = read_small_file(settings_.container_authorization_token_file);
         if (!file) {
           *why = "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + settings_.container_authorization_token_file;
           return std::nullopt;

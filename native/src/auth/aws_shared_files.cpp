@@ -1,8 +1,7 @@
 #include "auth/aws_shared_files.h"
 
-#include <fstream>
-#include <sstream>
 
+#include "util/fd_io.h"
 #include "util/strings.h"
 
 namespace fc::aws {
@@ -37,14 +36,6 @@ std::map<std::string, IniSection> parse_ini(std::string_view text, bool config_f
 
 namespace {
 
-std::optional<std::string> read_file(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string value_of(const IniSection &s, const char *key) {
   auto it = s.find(key);
   return it == s.end() ? std::string() : it->second;
@@ -56,7 +47,7 @@ std::optional<SharedProfile> load_shared_profile(const std::string &credentials_
                                                  const std::string &profile, std::string *why) {
   SharedProfile out;
   bool found = false;
-  std::optional<std::string> config = read_file(config_file);
+  std::optional<std::string> config = read_small_file(config_file);
   if (config) {
     auto sections = parse_ini(*config, true);
     auto it = sections.find(profile);
@@ -68,7 +59,7 @@ std::optional<SharedProfile> load_shared_profile(const std::string &credentials_
       out.session_token = value_of(it->second, "aws_session_token");
     }
   }
-  std::optional<std::string> creds = read_file(credentials_file);
+  std::optional<std::string> creds = read_small_file(credentials_file);
   if (creds) {
     auto sections = parse_ini(*creds, false);
     auto it = sections.find(profile);

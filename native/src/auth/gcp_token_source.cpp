@@ -2,11 +2,9 @@
 
 #include <rapidjson/document.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "auth/jwt.h"
 #include "util/error.h"
+#include "util/fd_io.h"
 #include "util/strings.h"
 #include "util/uri.h"
 
@@ -56,11 +54,9 @@ http::Response perform(const http::Transport &transport, const std::string &meth
 }
 
 std::string read_file(const std::string &path, const char *variable) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(FC_EINVAL, std::string(variable) + ": cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::optional<std::string> text = read_small_file(path);
+  if (!text) fail(FC_EINVAL, std::string(variable) + ": cannot read " + path);
+  return *text;
 }
 
 }  // namespace
