@@ -23,6 +23,7 @@ const char *const kStorageOptions =
     "  --endpoint URL        S3-compatible endpoint, path-style (AWS_CONFIG_STORAGE_ENDPOINT)\n"
     "  --region REGION       AWS region (AWS_REGION, then AWS_DEFAULT_REGION)\n"
     "  --gcs-endpoint URL    GCS endpoint, e.g. an emulator (STORAGE_EMULATOR_HOST)\n"
+    "  --max-download-bytes N  refuse a download larger than N bytes (default 256 MiB)\n"
     "S3 credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
     "GCS tokens come from the service-account key in GCP_SERVICE_ACCOUNT (JSON) or the file\n"
     "GOOGLE_APPLICATION_CREDENTIALS names, else from the metadata server (GCE_METADATA_HOST);\n"
@@ -70,7 +71,8 @@ SettingsPtr load_settings(const Args &args) {
         err);
   static const std::pair<const char *, const char *> kFlagToSetting[] = {
       {"storage", "storage"},           {"endpoint", "endpoint"},          {"region", "region"},
-      {"s3-put-params", "s3_put_params"}, {"page-size", "list_page_size"}, {"gcs-endpoint", "gcs_endpoint"}};
+      {"s3-put-params", "s3_put_params"}, {"page-size", "list_page_size"}, {"gcs-endpoint", "gcs_endpoint"},
+      {"max-download-bytes", "max_download_bytes"}};
   for (const auto &[flag, setting] : kFlagToSetting)
     if (args.values.count(flag)) check(fc_settings_set(settings.get(), setting, args.value(flag).c_str(), err, sizeof err), err);
   return settings;

@@ -77,7 +77,9 @@ bool version_less(const std::string &a, const std::string &b) {
 }
 
 Client::Client(const Settings &settings)
-    : location_(parse_location(settings.storage)), uploader_(settings.uploader) {
+    : location_(parse_location(settings.storage)),
+      uploader_(settings.uploader),
+      max_download_bytes_(settings.max_download_bytes) {
   validate_uploader(uploader_);
   storage_ = make_storage(location_, settings);
 }
@@ -184,9 +186,32 @@ void Client::put_file(const std::string &version, const std::string &path, const
   gate.finish();
 }
 
+// Ends a download that grows past the limit while it streams: a runaway or
+// hostile object never fills memory or disk.
+struct LimitedSink : http::Sink {
+  LimitedSink(http::Sink &inner, uint64_t limit, std::string url) : inner(inner), limit(limit), url(std::move(url)) {}
+  void write(const char *p, size_t n) override {
+    received += n;
+    if (received > limit)
+      fail(FC_ESTORAGE, url + " is larger than the download limit of " + std::to_string(limit) +
+                            " bytes (max_download_bytes)");
+    inner.write(p, n);
+  }
+  http::Sink &inner;
+  uint64_t limit;
+  std::string url;
+  uint64_t received = 0;
+};
+
+void Client::download(const std::string &version, http::Sink &sink) {
+  const std::string key = config_key(version);
+  LimitedSink limited(sink, max_download_bytes_, location_.url_of(key));
+  storage_->get(key, limited);
+}
+
 std::string Client::get(const std::string &version) {
   StringSink sink;
-  storage_->get(config_key(version), sink);
+  download(version, sink);
   return std::move(sink.data);
 }
 
@@ -199,7 +224,7 @@ void Client::get_file(const std::string &version, const std::string &path) {
   if (fd < 0) fail_errno("cannot create a temporary file in " + dir);
   try {
     FdSink sink(fd, tmp);
-    storage_->get(config_key(version), sink);
+    download(version, sink);
     // Atomic (renamed when complete) but not fsynced: a pulled copy is not the backup.
     if (::fchmod(fd, 0644) != 0) fail_errno("cannot write " + tmp);
     if (::close(fd) != 0) {
@@ -217,7 +242,7 @@ void Client::get_file(const std::string &version, const std::string &path) {
 
 void Client::get_fd(const std::string &version, int fd) {
   FdSink sink(fd, "the output");
-  storage_->get(config_key(version), sink);
+  download(version, sink);
 }
 
 void Client::remove(const std::string &version) {

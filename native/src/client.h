@@ -2,6 +2,7 @@
 // and refuses to upload anything that is not a JSON object.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,8 +48,12 @@ class Client {
  private:
   // Uploads `data`, already known to be a JSON object with this size and hash.
   std::string put_checked(const std::string &version, const char *data, size_t len, const CheckedPayload &payload);
+  // Streams a version's configuration into sink, within max_download_bytes_.
+  void download(const std::string &version, http::Sink &sink);
+
   Location location_;
   std::string uploader_;
+  uint64_t max_download_bytes_;
   std::unique_ptr<Storage> storage_;
 };
 

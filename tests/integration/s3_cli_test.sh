@@ -44,6 +44,12 @@ check_same_file "$WORK/b.json" "$WORK/b.pulled.json" "pull reads awscli's object
 run cli pull --kong-version 3.8.0.0
 check_eq "$OUT" "$(cat "$WORK/b.json")" "pull writes to stdout without -o"
 
+# --- a download larger than the limit is refused while it streams
+run cli pull --kong-version 3.8.0.0 -o "$WORK/limited.json" --max-download-bytes 1000
+check_rc 1 "a download over --max-download-bytes fails"
+check_contains "$ERR" "is larger than the download limit of 1000 bytes (max_download_bytes)" "and says why"
+check_eq "$(ls "$WORK" | grep -c limited)" 0 "no file, whole or partial, is left behind"
+
 # --- newest version, ls, stat
 run cli push "$WORK/a.json" --kong-version 3.10.0.0
 run cli stat

@@ -108,6 +108,30 @@ TEST_F(FileStorageTest, UnwritableStorageIsAnIoErrorNamingTheDirectory) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10: setuid failed, 11: no error, 12: wrong status or message, 13: not an fc::Error";
 }
 
+// A download larger than the limit ends while it streams; a pulled file is
+// not left behind, complete or partial.
+TEST_F(FileStorageTest, DownloadsStopAtTheSizeLimit) {
+  Client writer(settings_);
+  std::string big = "{\"blob\":\"" + std::string(100000, 'x') + "\"}";
+  writer.put("3.9.0.0", big.data(), big.size());
+  settings_.max_download_bytes = 50000;
+  Client reader(settings_);
+  try {
+    reader.get("3.9.0.0");
+    FAIL() << "a 100 KB object was downloaded with a 50 KB limit";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.status(), FC_ESTORAGE);
+    EXPECT_EQ(std::string(e.what()), "file://" + dir_ + "/store/kong/3.9.0.0/config.json is larger than the download "
+                                     "limit of 50000 bytes (max_download_bytes)");
+  }
+  const std::string out = dir_ + "/pulled.json";
+  EXPECT_THROW(reader.get_file("3.9.0.0", out), Error);
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto &entry : fs::directory_iterator(dir_)) EXPECT_EQ(entry.path().filename().string().find(".pulled"), std::string::npos);
+  settings_.max_download_bytes = big.size();  // exactly the size: allowed
+  EXPECT_EQ(Client(settings_).get("3.9.0.0"), big);
+}
+
 TEST_F(FileStorageTest, EmptyStorageHasNoNewestVersion) {
   Client client(settings_);
   EXPECT_TRUE(client.list().empty());

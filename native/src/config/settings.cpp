@@ -55,6 +55,9 @@ void Settings::set(std::string_view name, std::string_view value) {
   else if (name == "gcs_endpoint") gcs_endpoint = value;
   else if (name == "connect_timeout_ms") connect_timeout_ms = value.empty() ? 5000 : parse_millis(name, value);
   else if (name == "stall_timeout_ms") stall_timeout_ms = value.empty() ? 30000 : parse_millis(name, value);
+  else if (name == "max_download_bytes")
+    max_download_bytes = value.empty() ? (256ull << 20)
+                                       : static_cast<uint64_t>(parse_number(name, value, 1, 1L << 40, "a positive number of bytes"));
   else if (name == "list_page_size") list_page_size = value.empty() ? 1000 : static_cast<int>(parse_number(name, value, 1, 1000, "a number of keys from 1 to 1000"));
   else fail(FC_EINVAL, "unknown setting '" + one_line(name) + "'");
 }

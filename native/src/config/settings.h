@@ -2,6 +2,7 @@
 // config, or CLI flags) say, before any of it is validated by a client.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,7 @@ struct Settings {
   long connect_timeout_ms = 5000;
   long stall_timeout_ms = 30000;
   int list_page_size = 1000;  // keys per listing request (S3's maximum)
+  uint64_t max_download_bytes = 256ull << 20;  // a download larger than this is refused while it streams
 
   // Throws fc::Error(FC_EINVAL) for an unknown name or a bad number.
   void set(std::string_view name, std::string_view value);
