@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 
+#include "http/response_headers.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -76,15 +77,7 @@ size_t on_header(char *data, size_t size, size_t nitems, void *userdata) noexcep
   auto *t = static_cast<Transfer *>(userdata);
   size_t len = size * nitems;
   try {
-    std::string_view line(data, len);
-    if (starts_with(line, "HTTP/")) {
-      t->response.headers.clear();  // a new response (after 100 Continue)
-      return len;
-    }
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos)
-      t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
-                                       std::string(trim(line.substr(colon + 1))));
+    add_header_line(std::string_view(data, len), t->response.headers);
     return len;
   } catch (...) {
     t->error = std::current_exception();

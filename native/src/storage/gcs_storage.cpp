@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "crypto/digest.h"
+#include "storage/gcs_errors.h"
 #include "util/error.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -94,29 +95,7 @@ http::Response GcsStorage::send(Call &call) const {
 }
 
 void GcsStorage::fail_with(const Call &call, const http::Response &response) const {
-  const std::string url = location_.url_of(call.key);
-  if (response.status == 404 && !call.key.empty()) fail(FC_ENOTFOUND, missing_config_message(url));
-  // GCS's errors: {"error": {"code": 403, "message": "...", "errors": [{"reason": "forbidden", ...}]}}
-  std::string reason, message;
-  rapidjson::Document doc;
-  doc.Parse(response.body.c_str(), response.body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
-    auto err = doc.FindMember("error");
-    if (err != doc.MemberEnd() && err->value.IsObject()) {
-      message = string_member(err->value, "message");
-      auto errors = err->value.FindMember("errors");
-      if (errors != err->value.MemberEnd() && errors->value.IsArray() && !errors->value.Empty() &&
-          errors->value[0].IsObject())
-        reason = string_member(errors->value[0], "reason");
-    }
-  }
-  std::string text = std::string(call.operation) + " " + url + ": HTTP " + std::to_string(response.status);
-  if (!reason.empty()) text += " " + one_line(reason);
-  if (!message.empty()) text += ": " + one_line(message);
-  fc_status status = FC_ESTORAGE;
-  if (response.status == 401 || response.status == 403) status = FC_EAUTH;
-  if (response.status == 412) status = FC_EPRECONDITION;
-  fail(status, text);
+  throw_gcs_error({call.operation, location_.url_of(call.key), !call.key.empty()}, response);
 }
 
 void GcsStorage::put(const PutRequest &request) {
