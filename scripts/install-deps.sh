@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh demo    + nginx with lua-nginx-module (the demo's gateway nodes)
 #   scripts/install-deps.sh demo-rgw  + Ceph RGW (the demo on a real S3 server)
 #   scripts/install-deps.sh bench     demo's + wrk (bench/p99_bench.sh); bench-rgw + Ceph RGW
-#   scripts/install-deps.sh test    + GoogleTest, Ceph RGW, awscli, Node.js and the npm test deps
+#   scripts/install-deps.sh test    + GoogleTest, Ceph RGW, awscli, Node.js and the npm test deps,
+#                                   clang (libFuzzer), faketime, valgrind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,10 @@ test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
   radosgw ceph-mon ceph-osd uuid-runtime curl iproute2 time
   nodejs npm
   luajit2 libluajit2-5.1-dev lua-cjson lua-busted luarocks
-  nginx libnginx-mod-http-lua)
+  nginx libnginx-mod-http-lua
+  clang libclang-rt-14-dev faketime valgrind openssl)
+# clang + libclang-rt: the libFuzzer targets (fuzz/); faketime: the clock-skew
+# fault test; valgrind: the leak soak's second opinion.
 # libnginx-mod-http-lua wants libluajit2-5.1-2 (OpenResty's LuaJIT), which
 # conflicts with Debian's plain luajit: luajit2 is the one to have.
 demo_pkgs=(nginx libnginx-mod-http-lua lua-cjson luajit2 curl)
