@@ -29,13 +29,54 @@ constexpr size_t kPacedWindow = 16 * 1024;
 struct StringSink : http::Sink {
   std::string data;
   void write(const char *p, size_t n) override { data.append(p, n); }
+  bool restart() override {
+    data.clear();
+    return true;
+  }
 };
 
 struct FdSink : http::Sink {
   int fd;
   std::string name;
+  bool written = false;
   FdSink(int fd, std::string name) : fd(fd), name(std::move(name)) {}
-  void write(const char *p, size_t n) override { write_all(fd, p, n, name); }
+  void write(const char *p, size_t n) override {
+    written = written || n > 0;
+    write_all(fd, p, n, name);
+  }
+  // A file starts over; a pipe only if nothing went down it yet.
+  bool restart() override {
+    if (!written) return true;
+    if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0) return false;
+    written = false;
+    return true;
+  }
+};
+
+// Ends a download that grows past the limit while it streams (a runaway or
+// hostile object never fills memory or disk), and hashes what arrives for the
+// integrity check.
+struct CheckedSink : http::Sink {
+  CheckedSink(http::Sink &inner, uint64_t limit, std::string url) : inner(inner), limit(limit), url(std::move(url)) {}
+  void write(const char *p, size_t n) override {
+    received += n;
+    if (received > limit)
+      fail(FC_ESTORAGE, url + " is larger than the download limit of " + std::to_string(limit) +
+                            " bytes (max_download_bytes)");
+    hash->update(p, n);
+    inner.write(p, n);
+  }
+  bool restart() override {
+    if (!inner.restart()) return false;
+    received = 0;
+    hash = std::make_unique<crypto::Sha256Stream>();
+    return true;
+  }
+  http::Sink &inner;
+  uint64_t limit;
+  std::string url;
+  uint64_t received = 0;
+  std::unique_ptr<crypto::Sha256Stream> hash = std::make_unique<crypto::Sha256Stream>();
 };
 
 struct FileCloser {
@@ -163,19 +204,14 @@ void Client::put_file(const std::string &version, const std::string &path, const
   if (first != '{') fail(FC_EINVAL, path + " is not a JSON object: a declarative configuration starts with '{'");
 
   // The full JSON check runs beside the upload and gates it (json_check_gate.h);
-  // a storage that needs the hash up front gets a hashing pass first.
+  // the SHA-256 goes with the upload's headers, so it is computed first.
   struct stat st;
   if (::fstat(::fileno(file.get()), &st) != 0) fail_errno("cannot stat " + path);
   JsonCheckGate gate(::fileno(file.get()), path, static_cast<size_t>(st.st_size));
   try {
-    if (storage_->needs_payload_hash()) {
-      req.payload = hash_file(file.get(), path);
-      if (req.payload.size != static_cast<size_t>(st.st_size)) fail(FC_EIO, path + " changed while it was read");
-      if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail_errno("cannot rewind " + path);
-    } else {
-      req.payload.size = static_cast<size_t>(st.st_size);
-      req.payload_hashed = false;
-    }
+    req.payload = hash_file(file.get(), path);
+    if (req.payload.size != static_cast<size_t>(st.st_size)) fail(FC_EIO, path + " changed while it was read");
+    if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail_errno("cannot rewind " + path);
     req.body = http::Body::from_file(file.get(), req.payload.size, &gate);
     req.uploader = uploader_;
     storage_->put(req);
@@ -186,27 +222,30 @@ void Client::put_file(const std::string &version, const std::string &path, const
   gate.finish();
 }
 
-// Ends a download that grows past the limit while it streams: a runaway or
-// hostile object never fills memory or disk.
-struct LimitedSink : http::Sink {
-  LimitedSink(http::Sink &inner, uint64_t limit, std::string url) : inner(inner), limit(limit), url(std::move(url)) {}
-  void write(const char *p, size_t n) override {
-    received += n;
-    if (received > limit)
-      fail(FC_ESTORAGE, url + " is larger than the download limit of " + std::to_string(limit) +
-                            " bytes (max_download_bytes)");
-    inner.write(p, n);
-  }
-  http::Sink &inner;
-  uint64_t limit;
-  std::string url;
-  uint64_t received = 0;
-};
-
+// Nothing the store sent is used unless its length and SHA-256 match what the
+// store and our metadata say of the object. Objects stored without our
+// metadata (by Kong Enterprise, by hand) are checked for length only; their
+// content is checked by the caller's parse, as every download's is.
 void Client::download(const std::string &version, http::Sink &sink) {
   const std::string key = config_key(version);
-  LimitedSink limited(sink, max_download_bytes_, location_.url_of(key));
-  storage_->get(key, limited);
+  const std::string url = location_.url_of(key);
+  CheckedSink checked(sink, max_download_bytes_, url);
+  // A mismatch is most likely damage in transit: one more download, then the error.
+  for (int attempt = 1;; ++attempt) {
+    ObjectInfo info = storage_->get(key, checked);
+    std::string problem;
+    if (checked.received != info.size)
+      problem = "the store says the object has " + std::to_string(info.size) + " bytes, " +
+                std::to_string(checked.received) + " arrived";
+    else if (!info.sha256.empty()) {
+      std::string got = crypto::hex(checked.hash->finish());
+      if (!iequals(got, info.sha256))
+        problem = "its sha256 metadata is " + one_line(info.sha256) + ", the bytes downloaded hash to " + got;
+    }
+    if (problem.empty()) return;
+    if (attempt == 2 || !checked.restart())
+      fail(FC_ESTORAGE, "integrity check failed for " + url + ": " + problem + "; nothing was used");
+  }
 }
 
 std::string Client::get(const std::string &version) {
@@ -225,6 +264,16 @@ void Client::get_file(const std::string &version, const std::string &path) {
   try {
     FdSink sink(fd, tmp);
     download(version, sink);
+    // Only a configuration lands at `path`: the same check an upload gets.
+    off_t offset = 0;
+    check_json_object_chunks(
+        [&](char *out, size_t cap) {
+          ssize_t n = ::pread(fd, out, cap, offset);
+          if (n < 0) fail_errno("cannot read " + tmp);
+          offset += n;
+          return static_cast<size_t>(n);
+        },
+        "the downloaded configuration (" + config_url(version) + ")");
     // Atomic (renamed when complete) but not fsynced: a pulled copy is not the backup.
     if (::fchmod(fd, 0644) != 0) fail_errno("cannot write " + tmp);
     if (::close(fd) != 0) {
@@ -241,8 +290,11 @@ void Client::get_file(const std::string &version, const std::string &path) {
 }
 
 void Client::get_fd(const std::string &version, int fd) {
-  FdSink sink(fd, "the output");
-  download(version, sink);
+  // Held in memory (within max_download_bytes) until checked: nothing
+  // unchecked goes down a pipe that cannot take it back.
+  std::string data = get(version);
+  check_json_object(data, "the downloaded configuration (" + config_url(version) + ")");
+  write_all(fd, data.data(), data.size(), "the output");
 }
 
 void Client::remove(const std::string &version) {

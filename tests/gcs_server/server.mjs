@@ -14,7 +14,8 @@
 //    tokens checked (missing, unknown or expired: 401), ifGenerationMatch
 //    enforced (412), and errors in GCS's JSON shape.
 // Prints "listening on PORT" once ready. Test controls: POST /_test/buckets?name=B
-// creates a bucket, POST /_test/token?ttl=S issues a token, GET /_test/stats.
+// creates a bucket, POST /_test/token?ttl=S issues a token, GET /_test/stats,
+// POST /_test/corrupt?bucket=B&name=N&offset=I flips a bit of a stored object.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -160,7 +161,7 @@ function handleStorage(req, res, url, body) {
   if (req.method === "POST" && (m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname))) {
     const bucket = decodeURIComponent(m[1]);
     const type = url.searchParams.get("uploadType");
-    let name, data, contentType, metadata;
+    let name, data, contentType, metadata, declared = {};
     if (type === "media") {
       name = url.searchParams.get("name");
       data = body;
@@ -172,10 +173,17 @@ function handleStorage(req, res, url, body) {
       data = mp.data;
       contentType = mp.meta.contentType || mp.contentType || "application/octet-stream";
       metadata = mp.meta.metadata;
+      declared = mp.meta;
     } else {
       return gcsError(res, 400, "invalid", `Unsupported uploadType: ${type}`);
     }
     if (!name) return gcsError(res, 400, "required", "Required parameter: name");
+    // Like GCS: a checksum given with the upload must match the bytes received.
+    const md5 = crypto.createHash("md5").update(data).digest("base64");
+    if (declared.md5Hash !== undefined && declared.md5Hash !== md5)
+      return gcsError(res, 400, "invalid", `Provided MD5 hash "${declared.md5Hash}" doesn't match calculated MD5 hash "${md5}".`);
+    if (declared.crc32c !== undefined && declared.crc32c !== crc32c(data))
+      return gcsError(res, 400, "invalid", `Provided CRC32C "${declared.crc32c}" doesn't match calculated CRC32C "${crc32c(data)}".`);
     if (req.headers["content-length"] !== undefined && Number(req.headers["content-length"]) !== body.length)
       return gcsError(res, 400, "invalid", "Content-Length does not match the body.");
     if (!buckets.has(bucket)) return gcsError(res, 404, "notFound", "The specified bucket does not exist.");
@@ -221,6 +229,9 @@ function handleStorage(req, res, url, body) {
       res.writeHead(204);
       return res.end();
     }
+    // Without versioning only the live generation exists.
+    if (url.searchParams.get("generation") !== null && url.searchParams.get("generation") !== String(o.generation))
+      return gcsError(res, 404, "notFound", `No such object: ${bucket}/${name}#${url.searchParams.get("generation")}`);
     if (req.method === "GET" && url.searchParams.get("alt") === "media") {
       res.writeHead(200, { "Content-Type": o.contentType, "Content-Length": o.data.length,
         "x-goog-generation": String(o.generation), "x-goog-hash": `crc32c=${o.crc32c},md5=${o.md5}`, ETag: o.etag });
@@ -258,6 +269,14 @@ const server = http.createServer((req, res) => {
       if (req.method === "POST" && url.pathname === "/_test/token") { // a token with its own lifetime
         res.writeHead(200, { "Content-Type": "application/json" });
         return res.end(JSON.stringify(issueToken(Number(url.searchParams.get("ttl") || tokenTtl))));
+      }
+      if (req.method === "POST" && url.pathname === "/_test/corrupt") { // damage a stored object's bytes at rest
+        const o = buckets.get(url.searchParams.get("bucket"))?.get(url.searchParams.get("name"));
+        if (!o) { res.writeHead(404); return res.end(); }
+        o.data = Buffer.from(o.data);
+        o.data[Number(url.searchParams.get("offset") || 0)] ^= 0x20;
+        res.writeHead(204);
+        return res.end();
       }
       if (req.method === "POST" && url.pathname === "/_test/buckets") {
         buckets.set(url.searchParams.get("name"), buckets.get(url.searchParams.get("name")) || new Map());

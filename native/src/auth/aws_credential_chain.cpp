@@ -65,7 +65,7 @@ bool allowed_full_uri_host(const std::string &host) {
 }  // namespace
 
 AwsCredentialChain::AwsCredentialChain(AwsChainSettings settings)
-    : settings_(std::move(settings)), transport_(http::Options{1000, 5000}) {
+    : settings_(std::move(settings)), transport_(http::Options{1000, 5000, settings_.ca_bundle, settings_.verify_tls}) {
   if (settings_.profile.empty()) settings_.profile = "default";
   std::string home = settings_.home.empty() ? "/root" : settings_.home;
   if (settings_.shared_credentials_file.empty()) settings_.shared_credentials_file = home + "/.aws/credentials";

@@ -29,6 +29,8 @@ struct AwsChainSettings {
       container_authorization_token_file;
   bool ec2_metadata_disabled = false;
   std::string ec2_metadata_endpoint;  // default http://169.254.169.254
+  std::string ca_bundle;              // for STS over https, as for the storage
+  bool verify_tls = true;
 };
 
 struct ResolvedCredentials {

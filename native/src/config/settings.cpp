@@ -24,6 +24,12 @@ long parse_millis(std::string_view name, std::string_view value) {
   return parse_number(name, value, 1, 24L * 3600 * 1000, "a positive number of milliseconds");
 }
 
+bool parse_on_off(std::string_view name, std::string_view value) {
+  if (value.empty() || iequals(value, "on") || iequals(value, "true")) return true;
+  if (iequals(value, "off") || iequals(value, "false")) return false;
+  fail(FC_EINVAL, std::string(name) + " must be on or off, got '" + one_line(value) + "'");
+}
+
 }  // namespace
 
 void Settings::set(std::string_view name, std::string_view value) {
@@ -55,6 +61,12 @@ void Settings::set(std::string_view name, std::string_view value) {
   else if (name == "gcs_endpoint") gcs_endpoint = value;
   else if (name == "connect_timeout_ms") connect_timeout_ms = value.empty() ? 5000 : parse_millis(name, value);
   else if (name == "stall_timeout_ms") stall_timeout_ms = value.empty() ? 30000 : parse_millis(name, value);
+  else if (name == "retry_attempts")
+    retry_attempts = value.empty() ? 4 : static_cast<int>(parse_number(name, value, 1, 100, "a number of attempts from 1 to 100"));
+  else if (name == "retry_deadline_ms") retry_deadline_ms = value.empty() ? 120000 : parse_millis(name, value);
+  else if (name == "retry_deadline") retry_deadline_ms = value.empty() ? 120000 : 1000 * parse_number(name, value, 1, 24 * 3600, "a positive number of seconds");
+  else if (name == "ca_bundle") ca_bundle = value;
+  else if (name == "tls_verify") tls_verify = parse_on_off(name, value);
   else if (name == "max_download_bytes")
     max_download_bytes = value.empty() ? (256ull << 20)
                                        : static_cast<uint64_t>(parse_number(name, value, 1, 1L << 40, "a positive number of bytes"));
@@ -95,11 +107,28 @@ void Settings::load_env() {
       {"GOOGLE_APPLICATION_CREDENTIALS", "gcp_credentials_file"},
       {"GCE_METADATA_HOST", "gce_metadata_host"},
       {"STORAGE_EMULATOR_HOST", "gcs_endpoint"},
+      {"KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS", "retry_attempts"},
+      {"KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE", "retry_deadline"},
+      {"KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES", "max_download_bytes"},
+      {"AWS_CA_BUNDLE", "ca_bundle"},
+      {"KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE", "ca_bundle"},  // wins over AWS_CA_BUNDLE
+      {"KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY", "tls_verify"},
   };
   for (const auto &m : kMappings) {
     std::string v = getenv_or_empty(m.variable);
     if (!v.empty()) set(m.setting, v);
   }
+}
+
+http::Options Settings::transport_options() const {
+  return http::Options{connect_timeout_ms, stall_timeout_ms, ca_bundle, tls_verify};
+}
+
+http::RetryPolicy Settings::retry_policy() const {
+  http::RetryPolicy policy;
+  policy.max_attempts = retry_attempts;
+  policy.deadline_ms = retry_deadline_ms;
+  return policy;
 }
 
 }  // namespace fc

@@ -8,6 +8,8 @@
 
 #include "auth/aws_credential_chain.h"
 #include "auth/aws_credentials.h"
+#include "http/retry.h"
+#include "http/transport.h"
 
 namespace fc {
 
@@ -25,6 +27,10 @@ struct Settings {
   std::string gcs_endpoint;          // STORAGE_EMULATOR_HOST, or set explicitly
   long connect_timeout_ms = 5000;
   long stall_timeout_ms = 30000;
+  int retry_attempts = 4;           // KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS: tries per request, the first included
+  long retry_deadline_ms = 120000;  // KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE (seconds there): all tries of one request
+  std::string ca_bundle;            // KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE, then AWS_CA_BUNDLE
+  bool tls_verify = true;           // KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY=off turns verification off
   int list_page_size = 1000;  // keys per listing request (S3's maximum)
   uint64_t max_download_bytes = 256ull << 20;  // a download larger than this is refused while it streams
 
@@ -32,6 +38,10 @@ struct Settings {
   void set(std::string_view name, std::string_view value);
   // Applies the environment variables that are set (and non-empty).
   void load_env();
+
+  // The transport options and retry policy these settings describe.
+  http::Options transport_options() const;
+  http::RetryPolicy retry_policy() const;
 };
 
 }  // namespace fc

@@ -158,23 +158,34 @@ std::string md5_base64(std::string_view data) {
   return base64(std::string_view(reinterpret_cast<char *>(digest), len));
 }
 
-Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_, sha256_md(), nullptr) != 1) {
+DigestStream::DigestStream(Algorithm algorithm) : ctx_(EVP_MD_CTX_new()) {
+  const EVP_MD *md = algorithm == Algorithm::md5 ? md5_md() : sha256_md();
+  if (!ctx_ || EVP_DigestInit_ex(ctx_, md, nullptr) != 1) {
     EVP_MD_CTX_free(ctx_);
-    fail(FC_EINTERNAL, "cannot start SHA-256");
+    fail(FC_EINTERNAL, "cannot start a digest");
   }
 }
 
-Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
+DigestStream::~DigestStream() { EVP_MD_CTX_free(ctx_); }
 
-void Sha256Stream::update(const void *data, size_t len) {
-  if (EVP_DigestUpdate(ctx_, data, len) != 1) fail(FC_EINTERNAL, "SHA-256 update failed");
+void DigestStream::update(const void *data, size_t len) {
+  if (EVP_DigestUpdate(ctx_, data, len) != 1) fail(FC_EINTERNAL, "digest update failed");
+}
+
+void DigestStream::finish_into(unsigned char *out) {
+  if (EVP_DigestFinal_ex(ctx_, out, nullptr) != 1) fail(FC_EINTERNAL, "digest failed");
 }
 
 Sha256 Sha256Stream::finish() {
   Sha256 out;
-  if (EVP_DigestFinal_ex(ctx_, out.data(), nullptr) != 1) fail(FC_EINTERNAL, "SHA-256 failed");
+  finish_into(out.data());
   return out;
+}
+
+std::string Md5Stream::finish() {
+  unsigned char out[16];
+  finish_into(out);
+  return std::string(reinterpret_cast<char *>(out), sizeof out);
 }
 
 }  // namespace fc::crypto

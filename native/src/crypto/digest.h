@@ -30,17 +30,34 @@ inline std::string_view as_view(const Sha256 &d) {
 }
 
 // Incremental SHA-256 for streamed bodies.
-class Sha256Stream {
+// A digest computed over data that arrives in pieces.
+class DigestStream {
  public:
-  Sha256Stream();
-  ~Sha256Stream();
-  Sha256Stream(const Sha256Stream &) = delete;
-  Sha256Stream &operator=(const Sha256Stream &) = delete;
+  DigestStream(const DigestStream &) = delete;
+  DigestStream &operator=(const DigestStream &) = delete;
   void update(const void *data, size_t len);
-  Sha256 finish();
+
+ protected:
+  enum class Algorithm { sha256, md5 };
+  explicit DigestStream(Algorithm algorithm);
+  ~DigestStream();
+  void finish_into(unsigned char *out);
 
  private:
   EVP_MD_CTX *ctx_;
+};
+
+class Sha256Stream : public DigestStream {
+ public:
+  Sha256Stream() : DigestStream(Algorithm::sha256) {}
+  Sha256 finish();
+};
+
+// MD5, for stores that check uploads with it (GCS's md5Hash); never for security.
+class Md5Stream : public DigestStream {
+ public:
+  Md5Stream() : DigestStream(Algorithm::md5) {}
+  std::string finish();  // the 16 raw bytes
 };
 
 }  // namespace fc::crypto

@@ -16,6 +16,32 @@ namespace {
 constexpr size_t kMaxBufferedErrorBody = 1 << 20;
 constexpr size_t kMaxIdleHandles = 4;
 
+// Failures that asking again may cure: the store or the path to it was down,
+// slow or cut off. Certificate problems, bad URLs and the like will not change.
+bool transient(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool certificate_problem(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+         rc == CURLE_SSL_ISSUER_ERROR;
+}
+
 void global_init_once() {
   // curl_global_init is not thread-safe; do it once, before any handle exists.
   static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -127,7 +153,7 @@ void Transport::release(std::unique_ptr<Handle> handle) const {
 }
 
 Response Transport::perform(const std::string &method, const std::string &url, const Headers &headers,
-                            BodyReader *body, Sink *sink) const {
+                            BodyReader *body, Sink *sink, long timeout_ms) const {
   std::unique_ptr<Handle> handle = acquire();
   CURL *curl = handle->curl;
   Transfer t;
@@ -164,6 +190,11 @@ Response Transport::perform(const std::string &method, const std::string &url, c
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (options_.stall_timeout_ms + 999) / 1000);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (timeout_ms > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  // Verification is libcurl's default; say so, so that no reset can lose it.
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   // Larger buffers than libcurl's defaults: fewer syscalls on multi-MB configs.
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
@@ -192,7 +223,12 @@ Response Transport::perform(const std::string &method, const std::string &url, c
   if (t.error) std::rethrow_exception(t.error);  // the handle is dropped: state unknown
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? one_line(errbuf) : curl_easy_strerror(rc);
-    fail(FC_ENETWORK, detail);
+    if (certificate_problem(rc))
+      detail += options_.ca_bundle.empty()
+                    ? " (the server's certificate is not trusted: name its CA with "
+                      "KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE or AWS_CA_BUNDLE)"
+                    : " (the server's certificate is not trusted by the CA bundle " + options_.ca_bundle + ")";
+    throw TransferError(detail, transient(rc));
   }
   release(std::move(handle));
   return std::move(t.response);

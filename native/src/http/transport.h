@@ -11,6 +11,7 @@
 
 #include "auth/sigv4.h"
 #include "http/body.h"
+#include "util/error.h"
 
 namespace fc::http {
 
@@ -21,6 +22,21 @@ class Sink {
  public:
   virtual ~Sink() = default;
   virtual void write(const char *data, size_t len) = 0;  // throws fc::Error to abort
+  // Forgets what was written, so that a failed transfer can be tried again;
+  // false when that is impossible (bytes already went down a pipe).
+  virtual bool restart() = 0;
+};
+
+// A transfer that ended without a complete response (FC_ENETWORK). Transient
+// failures (refused, reset, timed out, DNS, truncated) may succeed if tried
+// again; the others (an untrusted certificate, a malformed URL) will not.
+class TransferError : public Error {
+ public:
+  TransferError(const std::string &message, bool transient) : Error(FC_ENETWORK, message), transient_(transient) {}
+  bool transient() const { return transient_; }
+
+ private:
+  bool transient_;
 };
 
 struct Response {
@@ -32,7 +48,9 @@ struct Response {
 
 struct Options {
   long connect_timeout_ms = 5000;
-  long stall_timeout_ms = 30000;
+  long stall_timeout_ms = 30000;  // a transfer that moves no byte this long ends
+  std::string ca_bundle;          // PEM file of trusted CAs ("": the system's)
+  bool verify_tls = true;         // false only when an operator said so explicitly
 };
 
 class Transport {
@@ -42,11 +60,12 @@ class Transport {
   Transport(const Transport &) = delete;
   Transport &operator=(const Transport &) = delete;
 
-  // Throws fc::Error(FC_ENETWORK) when no complete response arrives, or the
-  // error a sink threw. HTTP error statuses are returned, not thrown.
-  // `body` is the upload for PUT and POST (nullptr for none).
+  // Throws TransferError when no complete response arrives, or the error a
+  // sink threw. HTTP error statuses are returned, not thrown. `body` is the
+  // upload for PUT and POST (nullptr for none); `timeout_ms` bounds the whole
+  // transfer (0: only the connect and stall limits).
   Response perform(const std::string &method, const std::string &url, const Headers &headers,
-                   BodyReader *body, Sink *sink) const;
+                   BodyReader *body, Sink *sink, long timeout_ms = 0) const;
 
  private:
   struct Handle;

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char *kUploaderXattr = "user.fallback_config.uploader";
+constexpr const char *kSha256Xattr = "user.fallback_config.sha256";
 constexpr std::string_view kTempPrefix = ".tmp.";
 constexpr size_t kChunk = 256 * 1024;
 
@@ -44,10 +45,26 @@ void fsync_dir(const std::string &dir) {
   if (rc != 0) fail_errno("cannot fsync directory " + dir);
 }
 
-std::string read_uploader(const std::string &path) {
+std::string read_xattr(int fd, const char *name) {
   char buf[256];
-  ssize_t n = ::getxattr(path.c_str(), kUploaderXattr, buf, sizeof buf);
+  ssize_t n = ::fgetxattr(fd, name, buf, sizeof buf);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// What head() and get() report, from the open file (the one get() streams).
+ObjectInfo file_info(const std::string &key, int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) fail_errno("cannot stat " + key);
+  ObjectInfo info;
+  info.key = key;
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.last_modified = st.st_mtime;
+  // Like S3's ETag for a plain upload, this changes whenever the content may have.
+  info.etag = "\"" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
+              std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec) + "\"";
+  info.uploader = read_xattr(fd, kUploaderXattr);
+  info.sha256 = read_xattr(fd, kSha256Xattr);
+  return info;
 }
 
 }  // namespace
@@ -81,7 +98,7 @@ void FileStorage::put(const PutRequest &req) {
   // The bytes written must be the bytes that were checked and hashed: a file
   // rewritten in place meanwhile is refused, as S3 refuses it by its signature.
   // (Memory cannot change under us: no second hash for it.)
-  const bool verify = req.body.file && req.payload_hashed;
+  const bool verify = req.body.file != nullptr;
   crypto::Sha256Stream written;
   http::RawBodyReader reader(req.body);
   std::vector<char> buf(kChunk);
@@ -91,8 +108,11 @@ void FileStorage::put(const PutRequest &req) {
   }
   if (verify && written.finish() != req.payload.sha256)
     fail(FC_EIO, "the configuration changed while it was being stored");
-  if (!req.uploader.empty())  // best effort: some file systems have no user xattrs
-    (void)::fsetxattr(tmp.fd, kUploaderXattr, req.uploader.data(), req.uploader.size(), 0);
+  // Best effort: some file systems have no user xattrs (then the download
+  // check falls back to parsing the configuration, as for foreign objects).
+  if (!req.uploader.empty()) (void)::fsetxattr(tmp.fd, kUploaderXattr, req.uploader.data(), req.uploader.size(), 0);
+  const std::string sha256_hex = crypto::hex(req.payload.sha256);
+  (void)::fsetxattr(tmp.fd, kSha256Xattr, sha256_hex.data(), sha256_hex.size(), 0);
   if (::fsync(tmp.fd) != 0) fail_errno("cannot fsync " + tmp.path);
   if (::close(tmp.fd) != 0) {
     tmp.fd = -1;
@@ -104,13 +124,14 @@ void FileStorage::put(const PutRequest &req) {
   fsync_dir(dir);
 }
 
-void FileStorage::get(const std::string &key, http::Sink &sink) {
+ObjectInfo FileStorage::get(const std::string &key, http::Sink &sink) {
   const std::string path = path_of(key);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
   if (fd < 0) fail_errno("cannot open " + path);
   TempFile guard;  // only closes fd
   guard.fd = fd;
+  ObjectInfo info = file_info(key, fd);
   std::vector<char> buf(kChunk);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
@@ -119,24 +140,17 @@ void FileStorage::get(const std::string &key, http::Sink &sink) {
     if (n == 0) break;
     sink.write(buf.data(), static_cast<size_t>(n));
   }
+  return info;
 }
 
 ObjectInfo FileStorage::head(const std::string &key) {
   const std::string path = path_of(key);
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
-    fail_errno("cannot stat " + path);
-  }
-  ObjectInfo info;
-  info.key = key;
-  info.size = static_cast<uint64_t>(st.st_size);
-  info.last_modified = st.st_mtime;
-  // Like S3's ETag for a plain upload, this changes whenever the content may have.
-  info.etag = "\"" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
-              std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec) + "\"";
-  info.uploader = read_uploader(path);
-  return info;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
+  if (fd < 0) fail_errno("cannot open " + path);
+  TempFile guard;  // only closes fd
+  guard.fd = fd;
+  return file_info(key, fd);
 }
 
 void FileStorage::remove(const std::string &key) {

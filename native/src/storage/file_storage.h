@@ -11,7 +11,7 @@ class FileStorage : public Storage {
  public:
   explicit FileStorage(Location location);
   void put(const PutRequest &request) override;
-  void get(const std::string &key, http::Sink &sink) override;
+  ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
   std::vector<ObjectInfo> list(const std::string &prefix) override;

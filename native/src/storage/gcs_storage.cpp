@@ -40,7 +40,10 @@ ObjectInfo object_info(const rapidjson::Value &v) {
   info.etag = string_member(v, "etag");
   info.generation = string_member(v, "generation");
   auto meta = v.FindMember("metadata");
-  if (meta != v.MemberEnd() && meta->value.IsObject()) info.uploader = string_member(meta->value, "uploader");
+  if (meta != v.MemberEnd() && meta->value.IsObject()) {
+    info.uploader = string_member(meta->value, "uploader");
+    info.sha256 = string_member(meta->value, "sha256");
+  }
   return info;
 }
 
@@ -49,6 +52,15 @@ rapidjson::Document parse_json(const std::string &body, const std::string &what)
   doc.Parse(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) fail(FC_ESTORAGE, what + ": the answer is not a JSON object");
   return doc;
+}
+
+std::string body_md5_base64(const http::Body &body) {
+  crypto::Md5Stream md5;
+  http::RawBodyReader reader(body);
+  std::vector<char> buf(64 * 1024);
+  for (size_t n; (n = reader.read(buf.data(), buf.size())) > 0;) md5.update(buf.data(), n);
+  reader.rewind();
+  return crypto::base64(md5.finish());
 }
 
 std::string random_boundary() {
@@ -63,7 +75,8 @@ GcsStorage::GcsStorage(Location location, const Settings &settings)
     : location_(std::move(location)),
       base_(normalize_endpoint(settings.gcs_endpoint)),
       list_page_size_(settings.list_page_size),
-      transport_({settings.connect_timeout_ms, settings.stall_timeout_ms}),
+      retry_policy_(settings.retry_policy()),
+      transport_(settings.transport_options()),
       tokens_(gcp::make_token_source(settings, transport_)) {}
 
 std::string GcsStorage::object_url(const std::string &key) const {
@@ -72,26 +85,28 @@ std::string GcsStorage::object_url(const std::string &key) const {
 }
 
 http::Response GcsStorage::send(Call &call) const {
-  for (int attempt = 0;; ++attempt) {
-    std::string token = tokens_->token();
+  std::string token;
+  auto attempt = [&](long timeout_ms) {
+    token = tokens_->token();
     http::Headers headers = call.headers;
     headers.emplace_back("Authorization", "Bearer " + token);
     if (call.body) call.body->rewind();
-    http::Response resp;
     try {
-      resp = transport_.perform(call.method, call.url, headers, call.body, call.sink);
-    } catch (const Error &e) {
-      if (e.status() != FC_ENETWORK) throw;
-      fail(FC_ENETWORK, std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " + base_ +
-                            ": " + e.what());
+      return transport_.perform(call.method, call.url, headers, call.body, call.sink, timeout_ms);
+    } catch (const http::TransferError &e) {
+      throw http::TransferError(std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " +
+                                    base_ + ": " + e.what(),
+                                e.transient());
     }
-    // A token refused before its time (revoked, clock skew): one fresh try.
-    if (resp.status == 401 && attempt == 0) {
-      tokens_->invalidate(token);
-      continue;
-    }
-    return resp;
+  };
+  auto prepare_repeat = [&] { return !call.sink || call.sink->restart(); };
+  http::Response resp = http::with_retries(retry_policy_, attempt, prepare_repeat);
+  // A token refused before its time (revoked, clock skew): one fresh try.
+  if (resp.status == 401 && prepare_repeat()) {
+    tokens_->invalidate(token);
+    resp = http::with_retries(retry_policy_, attempt, prepare_repeat);
   }
+  return resp;
 }
 
 void GcsStorage::fail_with(const Call &call, const http::Response &response) const {
@@ -99,8 +114,11 @@ void GcsStorage::fail_with(const Call &call, const http::Response &response) con
 }
 
 void GcsStorage::put(const PutRequest &request) {
-  // One multipart request carries the object's metadata (the uploader) with
-  // its bytes, so that the two are stored together or not at all.
+  // One multipart request carries the object's metadata with its bytes, so
+  // that the two are stored together or not at all. GCS refuses the upload if
+  // the bytes it received do not have the md5Hash given.
+  const std::string md5 = body_md5_base64(request.body);
+  const std::string sha256_hex = crypto::hex(request.payload.sha256);
   rapidjson::StringBuffer meta;
   {
     rapidjson::Writer<rapidjson::StringBuffer> w(meta);
@@ -109,13 +127,17 @@ void GcsStorage::put(const PutRequest &request) {
     w.String(request.key.data(), static_cast<rapidjson::SizeType>(request.key.size()));
     w.Key("contentType");
     w.String("application/json");
+    w.Key("md5Hash");
+    w.String(md5.data(), static_cast<rapidjson::SizeType>(md5.size()));
+    w.Key("metadata");
+    w.StartObject();
+    w.Key("sha256");
+    w.String(sha256_hex.data(), static_cast<rapidjson::SizeType>(sha256_hex.size()));
     if (!request.uploader.empty()) {
-      w.Key("metadata");
-      w.StartObject();
       w.Key("uploader");
       w.String(request.uploader.data(), static_cast<rapidjson::SizeType>(request.uploader.size()));
-      w.EndObject();
     }
+    w.EndObject();
     w.EndObject();
   }
   const std::string boundary = random_boundary();
@@ -133,11 +155,16 @@ void GcsStorage::put(const PutRequest &request) {
   if (resp.status != 200) fail_with(call, resp);
 }
 
-void GcsStorage::get(const std::string &key, http::Sink &sink) {
+ObjectInfo GcsStorage::get(const std::string &key, http::Sink &sink) {
+  // The metadata first, then the media of that very generation: the SHA-256
+  // and the bytes belong to the same object even if a new one lands between.
+  ObjectInfo info = head(key);
   Call call{"objects.get", "GET", object_url(key) + "?alt=media", key, {}};
+  if (!info.generation.empty()) call.url += "&generation=" + uri_encode(info.generation, false);
   call.sink = &sink;
   http::Response resp = send(call);
   if (resp.status != 200) fail_with(call, resp);
+  return info;
 }
 
 ObjectInfo GcsStorage::head(const std::string &key) {

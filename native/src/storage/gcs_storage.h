@@ -14,7 +14,7 @@ class GcsStorage : public Storage {
  public:
   GcsStorage(Location location, const Settings &settings);
   void put(const PutRequest &request) override;
-  void get(const std::string &key, http::Sink &sink) override;
+  ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
   std::vector<ObjectInfo> list(const std::string &prefix) override;
@@ -31,6 +31,8 @@ class GcsStorage : public Storage {
     http::BodyReader *body = nullptr;
     http::Sink *sink = nullptr;
   };
+  // Sends until GCS gives an answer that asking again cannot change
+  // (retry.h); a token refused before its time is replaced once.
   http::Response send(Call &call) const;
   [[noreturn]] void fail_with(const Call &call, const http::Response &response) const;
   std::string object_url(const std::string &key) const;
@@ -38,6 +40,7 @@ class GcsStorage : public Storage {
   Location location_;
   std::string base_;  // scheme://host[:port]
   int list_page_size_;
+  http::RetryPolicy retry_policy_;
   http::Transport transport_;
   std::unique_ptr<gcp::TokenSource> tokens_;
 };

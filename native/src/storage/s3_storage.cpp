@@ -2,7 +2,6 @@
 
 #include <ctime>
 
-#include "storage/s3_chunked_upload.h"
 #include "storage/s3_errors.h"
 #include "storage/s3_xml.h"
 #include "util/error.h"
@@ -12,17 +11,20 @@
 
 namespace fc {
 
-// Chunks of a streaming upload: small enough to keep memory flat and the JSON
-// check's gate fine-grained, large enough that signing them costs nothing.
-constexpr size_t kUploadChunkSize = 256 * 1024;
-
 namespace {
 
 std::shared_ptr<AwsCredentialChain> credential_chain(const Settings &settings) {
   AwsChainSettings chain = settings.aws_chain;
   chain.environment = settings.credentials;
   chain.region = settings.region;
+  chain.ca_bundle = settings.ca_bundle;
+  chain.verify_tls = settings.tls_verify;
   return std::make_shared<AwsCredentialChain>(std::move(chain));
+}
+
+bool has_code(const http::Response &response, const char *code) {
+  return (response.status == 400 || response.status == 403) &&
+         response.body.find(std::string("<Code>") + code + "</Code>") != std::string::npos;
 }
 
 }  // namespace
@@ -38,7 +40,8 @@ S3Storage::S3Storage(Location location, const Settings &settings)
                                         settings.endpoint)),
       list_page_size_(settings.list_page_size),
       put_params_(parse_s3_put_params(settings.s3_put_params)),
-      transport_(http::Options{settings.connect_timeout_ms, settings.stall_timeout_ms}) {
+      retry_policy_(settings.retry_policy()),
+      transport_(settings.transport_options()) {
   // Half a key pair in the environment is a mistake to report now; anything
   // else is looked for on first use, on the worker thread (remote providers
   // must never be asked from nginx's event loop).
@@ -50,7 +53,7 @@ S3Storage::S3Storage(Location location, const Settings &settings)
                         "it needs an https:// endpoint");
 }
 
-http::Response S3Storage::send(Call &call) const {
+http::Response S3Storage::send(Call &call, long timeout_ms) const {
   const AwsCredentials credentials = credentials_->get();
   if (region_from_instance_)
     std::call_once(region_once_, [this] {
@@ -59,55 +62,68 @@ http::Response S3Storage::send(Call &call) const {
     });
   const std::string path = addressing_.path(location_.bucket, call.key);
   const std::string host = addressing_.host_header();
-  call.headers.emplace_back("Host", host);
 
   sigv4::Request req;
   req.method = call.method;
   req.path = path;
   req.query = call.query;
   req.headers = call.headers;
+  req.headers.emplace_back("Host", host);
   req.payload_hash = call.payload_hash;
   sigv4::Params params;
   params.credentials = credentials;
   call.signed_with = credentials;
   params.region = addressing_.region;
   params.service = "s3";
-  params.time = std::time(nullptr);
+  params.time = std::time(nullptr) + clock_offset_.load();
   params.rules = sigv4::Rules::S3;
   sigv4::Signature sig = signer_.sign(req, params);
 
-  http::Headers headers = call.headers;
+  http::Headers headers = req.headers;
   headers.insert(headers.end(), sig.added_headers.begin(), sig.added_headers.end());
   headers.emplace_back("Authorization", sig.authorization);
   // The URL carries the path and query exactly as they were signed.
   std::string url = addressing_.scheme + "://" + host + uri_encode(path, true);
   std::string query = sigv4::canonical_query_string(call.query);
   if (!query.empty()) url += "?" + query;
-  // A streaming payload is framed and signed chunk by chunk as it goes out.
   std::unique_ptr<http::BodyReader> body;
-  if (call.payload_hash == sigv4::kStreamingPayload)
-    body = std::make_unique<AwsChunkedReader>(call.body, kUploadChunkSize, sig);
-  else if (call.method == "PUT")
-    body = std::make_unique<http::RawBodyReader>(call.body);
+  if (call.method == "PUT") body = std::make_unique<http::RawBodyReader>(call.body);
   try {
-    return transport_.perform(call.method, url, headers, body.get(), call.sink);
-  } catch (const Error &e) {
-    if (e.status() != FC_ENETWORK) throw;
-    fail(FC_ENETWORK, std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " +
-                          addressing_.scheme + "://" + host + ": " + e.what());
+    return transport_.perform(call.method, url, headers, body.get(), call.sink, timeout_ms);
+  } catch (const http::TransferError &e) {
+    throw http::TransferError(std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " +
+                                  addressing_.scheme + "://" + host + ": " + e.what(),
+                              e.transient());
   }
 }
 
-http::Response S3Storage::send_renewing(Call &call) const {
+http::Response S3Storage::send_with_retries(Call &call) const {
   const long file_start = call.body.file ? std::ftell(call.body.file) : 0;
-  http::Response resp = send(call);
-  // Temporary credentials can expire between our check and S3's: renew, retry once.
-  if ((resp.status == 400 || resp.status == 403) && resp.body.find("<Code>ExpiredToken</Code>") != std::string::npos) {
-    credentials_->expire(call.signed_with);
+  auto prepare_repeat = [&] {
     if (call.body.file && std::fseek(call.body.file, file_start, SEEK_SET) != 0) fail_errno("cannot rewind the upload file");
-    resp = send(call);
+    return !call.sink || call.sink->restart();
+  };
+  auto attempt = [&](long timeout_ms) { return send(call, timeout_ms); };
+  bool renewed = false, clock_corrected = false;
+  for (;;) {
+    http::Response resp = http::with_retries(retry_policy_, attempt, prepare_repeat);
+    // Temporary credentials can expire between our check and S3's: renew, retry once.
+    if (!renewed && has_code(resp, "ExpiredToken")) {
+      renewed = true;
+      credentials_->expire(call.signed_with);
+      if (prepare_repeat()) continue;
+    }
+    // A clock off by more than S3's 15 minutes: sign with S3's time, retry once.
+    if (!clock_corrected && has_code(resp, "RequestTimeTooSkewed")) {
+      clock_corrected = true;
+      std::time_t server_time = parse_http_date(resp.header("date"));
+      if (server_time > 0) {
+        clock_offset_ = static_cast<long>(server_time - std::time(nullptr));
+        if (prepare_repeat()) continue;
+      }
+    }
+    return resp;
   }
-  return resp;
 }
 
 void S3Storage::fail_with(const Call &call, const http::Response &response) const {
@@ -117,33 +133,23 @@ void S3Storage::fail_with(const Call &call, const http::Response &response) cons
 
 void S3Storage::put(const PutRequest &request) {
   Call call{"PutObject", "PUT", request.key, {}, {}, request.body};
+  // S3 refuses a body whose SHA-256 is not the signed x-amz-content-sha256
+  // (every SigV4 store checks it) or x-amz-checksum-sha256 (AWS's flexible
+  // checksums); x-amz-meta-sha256 stays with the object for the downloader.
+  const std::string sha256_hex = crypto::hex(request.payload.sha256);
+  call.payload_hash = sha256_hex;
   call.headers.emplace_back("Content-Type", "application/json");
+  call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(crypto::as_view(request.payload.sha256)));
+  call.headers.emplace_back("x-amz-meta-sha256", sha256_hex);
   if (!request.uploader.empty()) call.headers.emplace_back("x-amz-meta-uploader", request.uploader);
   call.headers.insert(call.headers.end(), put_params_.put_headers.begin(), put_params_.put_headers.end());
-  if (request.payload_hashed) {
-    call.payload_hash = crypto::hex(request.payload.sha256);
-  } else {
-    const size_t size = request.payload.size;
-    call.payload_hash = std::string(sigv4::kStreamingPayload);
-    call.headers.emplace_back("Content-Encoding", "aws-chunked");
-    call.headers.emplace_back("Content-Length", std::to_string(aws_chunked_length(size, kUploadChunkSize)));
-    call.headers.emplace_back("x-amz-decoded-content-length", std::to_string(size));
-  }
-  http::Response resp = send_renewing(call);
+  http::Response resp = send_with_retries(call);
   if (resp.status != 200) fail_with(call, resp);
 }
 
-void S3Storage::get(const std::string &key, http::Sink &sink) {
-  Call call{"GetObject", "GET", key, {}, put_params_.read_headers, http::Body::none()};
-  call.sink = &sink;
-  http::Response resp = send_renewing(call);
-  if (resp.status != 200) fail_with(call, resp);
-}
+namespace {
 
-ObjectInfo S3Storage::head(const std::string &key) {
-  Call call{"HeadObject", "HEAD", key, {}, put_params_.read_headers, http::Body::none()};
-  http::Response resp = send_renewing(call);
-  if (resp.status != 200) fail_with(call, resp);
+ObjectInfo object_info(const std::string &key, const http::Response &resp) {
   ObjectInfo info;
   info.key = key;
   info.size = std::strtoull(resp.header("content-length").c_str(), nullptr, 10);
@@ -151,12 +157,30 @@ ObjectInfo S3Storage::head(const std::string &key) {
   info.last_modified = modified.empty() ? -1 : parse_http_date(modified);
   info.etag = resp.header("etag");
   info.uploader = resp.header("x-amz-meta-uploader");
+  info.sha256 = resp.header("x-amz-meta-sha256");
   return info;
+}
+
+}  // namespace
+
+ObjectInfo S3Storage::get(const std::string &key, http::Sink &sink) {
+  Call call{"GetObject", "GET", key, {}, put_params_.read_headers, http::Body::none()};
+  call.sink = &sink;
+  http::Response resp = send_with_retries(call);
+  if (resp.status != 200) fail_with(call, resp);
+  return object_info(key, resp);
+}
+
+ObjectInfo S3Storage::head(const std::string &key) {
+  Call call{"HeadObject", "HEAD", key, {}, put_params_.read_headers, http::Body::none()};
+  http::Response resp = send_with_retries(call);
+  if (resp.status != 200) fail_with(call, resp);
+  return object_info(key, resp);
 }
 
 void S3Storage::remove(const std::string &key) {
   Call call{"DeleteObject", "DELETE", key, {}, {}, http::Body::none()};
-  http::Response resp = send_renewing(call);
+  http::Response resp = send_with_retries(call);
   if (resp.status != 204 && resp.status != 200) fail_with(call, resp);
 }
 
@@ -167,7 +191,7 @@ std::vector<ObjectInfo> S3Storage::list(const std::string &prefix) {
     Call call{"ListObjectsV2", "GET", "", {{"list-type", "2"}, {"prefix", prefix}}, {}, http::Body::none()};
     call.query.emplace_back("max-keys", std::to_string(list_page_size_));
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
-    http::Response resp = send_renewing(call);
+    http::Response resp = send_with_retries(call);
     if (resp.status != 200) fail_with(call, resp);
     S3ListPage page = parse_list_objects_v2(resp.body);
     for (auto &o : page.objects) out.push_back(std::move(o));

@@ -4,6 +4,7 @@
 // endpoint, <bucket>.s3.<region>.amazonaws.com.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "auth/aws_credential_chain.h"
@@ -18,10 +19,9 @@ class S3Storage : public Storage {
  public:
   S3Storage(Location location, const Settings &settings);
   void put(const PutRequest &request) override;
-  bool needs_payload_hash() const override { return false; }
   // Which credential provider answered, and until when (fallback-config whoami).
   ResolvedCredentials credentials_source() const { return credentials_->describe(); }
-  void get(const std::string &key, http::Sink &sink) override;
+  ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
   std::vector<ObjectInfo> list(const std::string &prefix) override;
@@ -34,13 +34,16 @@ class S3Storage : public Storage {
     sigv4::NameValues query;
     http::Headers headers;
     http::Body body;
-    std::string payload_hash = std::string(sigv4::kEmptyPayloadHash);  // or kStreamingPayload
+    std::string payload_hash = std::string(sigv4::kEmptyPayloadHash);
     http::Sink *sink = nullptr;
     AwsCredentials signed_with = {};  // set by send()
   };
-  http::Response send(Call &call) const;
-  // send(), and once more with fresh credentials if S3 says they expired.
-  http::Response send_renewing(Call &call) const;
+  // One attempt, within timeout_ms.
+  http::Response send(Call &call, long timeout_ms) const;
+  // send() until S3 gives an answer that asking again cannot change (retry.h);
+  // once more with fresh credentials if S3 says they expired, and once more
+  // with the clock corrected if S3 says it is off.
+  http::Response send_with_retries(Call &call) const;
   [[noreturn]] void fail_with(const Call &call, const http::Response &response) const;
 
   Location location_;
@@ -53,8 +56,12 @@ class S3Storage : public Storage {
   mutable S3Addressing addressing_;  // settled by region_once_ before any concurrent use
   int list_page_size_;
   S3PutParams put_params_;
+  http::RetryPolicy retry_policy_;
   http::Transport transport_;
   sigv4::Signer signer_;
+  // Seconds to add to this host's clock to get S3's, learned from the Date of
+  // a RequestTimeTooSkewed answer; signatures are dated with it.
+  mutable std::atomic<long> clock_offset_{0};
 };
 
 }  // namespace fc

@@ -21,13 +21,13 @@ struct ObjectInfo {
   std::string etag;
   std::string generation;      // GCS only
   std::string uploader;
+  std::string sha256;          // hex SHA-256 of the content, from our metadata ("" without it)
 };
 
 struct PutRequest {
   std::string key;
   http::Body body;          // read in place, never copied
-  CheckedPayload payload;   // size and, when payload_hashed, SHA-256 of body
-  bool payload_hashed = true;
+  CheckedPayload payload;   // size and SHA-256 of body
   std::string uploader;     // node id, recorded as object metadata
   std::string if_generation_match;  // GCS: store only if the object's generation is this ("0": absent)
 };
@@ -35,11 +35,13 @@ struct PutRequest {
 class Storage {
  public:
   virtual ~Storage() = default;
+  // Stores the body with its SHA-256 as metadata, after the store has checked
+  // the bytes it received against a checksum sent with them.
   virtual void put(const PutRequest &request) = 0;
-  // Whether put() needs the body's SHA-256 up front (S3 can sign as it streams).
-  virtual bool needs_payload_hash() const { return true; }
-  // Streams the object into sink. Throws FC_ENOTFOUND when there is none.
-  virtual void get(const std::string &key, http::Sink &sink) = 0;
+  // Streams the object into sink; returns what the store says of the object it
+  // sent (size, the SHA-256 metadata), for the caller to check the bytes
+  // against. Throws FC_ENOTFOUND when there is none.
+  virtual ObjectInfo get(const std::string &key, http::Sink &sink) = 0;
   virtual ObjectInfo head(const std::string &key) = 0;
   virtual void remove(const std::string &key) = 0;
   // Every object whose key starts with prefix, in key order.
