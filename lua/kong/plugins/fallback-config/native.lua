@@ -210,10 +210,22 @@ local job_mt = {}
 job_mt.__index = job_mt
 
 local function new_job(handle, data)
-  -- `data` (an upload's Lua string or string.buffer) stays referenced by the job object for as
-  -- long as the native side may read it: fc_job_free revokes the native side's
-  -- access before the string can become garbage with the job.
-  return setmetatable({ handle = ffi.gc(handle, lib.fc_job_free), borrowed = data }, job_mt)
+  if data == nil then
+    return setmetatable({ handle = ffi.gc(handle, lib.fc_job_free) }, job_mt)
+  end
+  -- `data` (an upload's Lua string or string.buffer) is read in place by the
+  -- worker thread until fc_job_free revokes its access. Referencing it from the
+  -- job table alone is not enough: when a job is dropped without close(), the
+  -- table, the data and the handle die in the same GC cycle, and LuaJIT frees
+  -- a dead string in its sweep (and runs a string.buffer's __gc) *before* it
+  -- runs the handle's finalizer, so the worker could read freed memory in
+  -- between. The finalizer closure pins the data (LuaJIT keeps finalizers
+  -- strongly referenced) until it has revoked the worker's access.
+  local function free(h)
+    lib.fc_job_free(h)
+    return data
+  end
+  return setmetatable({ handle = ffi.gc(handle, free), borrowed = data }, job_mt)
 end
 
 --- Queues an upload of `data` (a JSON object string, read in place) and
@@ -282,8 +294,12 @@ function job_mt:wait(sleep)
   end
 end
 
---- Frees the native job now (instead of at garbage collection).
+--- Frees the native job now (instead of at garbage collection). Closing twice
+-- is harmless; a closed job's status() and data() return nil, err, "EINVAL".
 function job_mt:close()
+  if self.handle == nil then
+    return
+  end
   lib.fc_job_free(ffi.gc(self.handle, nil))
   self.handle = nil
 end
