@@ -24,6 +24,15 @@ const char *const kStorageOptions =
     "  --region REGION       AWS region (AWS_REGION, then AWS_DEFAULT_REGION)\n"
     "  --gcs-endpoint URL    GCS endpoint, e.g. an emulator (STORAGE_EMULATOR_HOST)\n"
     "  --max-download-bytes N  refuse a download larger than N bytes (default 256 MiB)\n"
+    "                        (KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES)\n"
+    "  --retry-attempts N    tries per request, the first included (default 4)\n"
+    "                        (KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS)\n"
+    "  --retry-deadline S    seconds for all tries of one request (default 120)\n"
+    "                        (KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE)\n"
+    "  --ca-bundle FILE      PEM file of the CAs to trust for https\n"
+    "                        (KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE, then AWS_CA_BUNDLE)\n"
+    "  --tls-verify off      do not verify certificates (insecure; warned about on every run)\n"
+    "                        (KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY)\n"
     "S3 credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
     "GCS tokens come from the service-account key in GCP_SERVICE_ACCOUNT (JSON) or the file\n"
     "GOOGLE_APPLICATION_CREDENTIALS names, else from the metadata server (GCE_METADATA_HOST);\n"
@@ -72,7 +81,8 @@ SettingsPtr load_settings(const Args &args) {
   static const std::pair<const char *, const char *> kFlagToSetting[] = {
       {"storage", "storage"},           {"endpoint", "endpoint"},          {"region", "region"},
       {"s3-put-params", "s3_put_params"}, {"page-size", "list_page_size"}, {"gcs-endpoint", "gcs_endpoint"},
-      {"max-download-bytes", "max_download_bytes"}};
+      {"max-download-bytes", "max_download_bytes"}, {"retry-attempts", "retry_attempts"},
+      {"retry-deadline", "retry_deadline"}, {"ca-bundle", "ca_bundle"}, {"tls-verify", "tls_verify"}};
   for (const auto &[flag, setting] : kFlagToSetting)
     if (args.values.count(flag)) check(fc_settings_set(settings.get(), setting, args.value(flag).c_str(), err, sizeof err), err);
   return settings;
@@ -86,6 +96,9 @@ ClientPtr make_client(const Args &args) {
   if (st == FC_EINVAL && std::string(err).rfind("storage URL is empty", 0) == 0)
     throw Failure{st, "no storage: set KONG_CLUSTER_FALLBACK_CONFIG_STORAGE or pass --storage"};
   check(st, err);
+  if (!fc_client_tls_verify(client))
+    std::cerr << "fallback-config: warning: TLS certificate verification is off (tls_verify): "
+                 "anyone on the path can read and replace the configuration\n";
   return ClientPtr(client);
 }
 

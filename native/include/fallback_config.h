@@ -120,6 +120,12 @@ FC_API int fc_client_put_file(fc_client *client, const char *version, const char
  */
 FC_API int fc_client_credentials_source(fc_client *client, char **out_provider, char **out_key_hint,
                                         int64_t *out_expires_at, char *errbuf, size_t errbuf_len);
+/*
+ * 1 when the client verifies https certificates and host names (always, unless
+ * the tls_verify setting is off), 0 when not: callers warn on every use then.
+ * 0 for a NULL client.
+ */
+FC_API int fc_client_tls_verify(const fc_client *client);
 /* Downloads a version's configuration into a new buffer (release with fc_free). */
 FC_API int fc_client_get(fc_client *client, const char *version, char **out_data,
                          size_t *out_len, char *errbuf, size_t errbuf_len);

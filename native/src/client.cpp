@@ -120,7 +120,8 @@ bool version_less(const std::string &a, const std::string &b) {
 Client::Client(const Settings &settings)
     : location_(parse_location(settings.storage)),
       uploader_(settings.uploader),
-      max_download_bytes_(settings.max_download_bytes) {
+      max_download_bytes_(settings.max_download_bytes),
+      tls_verify_(settings.tls_verify) {
   validate_uploader(uploader_);
   storage_ = make_storage(location_, settings);
 }

@@ -27,6 +27,8 @@ class Client {
   // generation is that ("0": none yet), else FC_EPRECONDITION.
   // S3 only: which credential provider answered, and until when.
   ResolvedCredentials credentials_source() const;
+  // Whether https certificates and host names are verified (tls_verify).
+  bool tls_verify() const { return tls_verify_; }
   void put_file(const std::string &version, const std::string &path, const std::string &if_generation_match = "");
   // Like put, reading the caller's buffer through windows it may revoke.
   void put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
@@ -54,6 +56,7 @@ class Client {
   Location location_;
   std::string uploader_;
   uint64_t max_download_bytes_;
+  bool tls_verify_;
   std::unique_ptr<Storage> storage_;
 };
 

@@ -170,7 +170,14 @@ const char *fc_status_name(int status) {
 
 void fc_free(void *p) { std::free(p); }
 
-fc_settings *fc_settings_new(void) { return new (std::nothrow) fc_settings(); }
+// nothrow new covers the allocation only, not the constructor: catch everything.
+fc_settings *fc_settings_new(void) {
+  try {
+    return new fc_settings();
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 void fc_settings_free(fc_settings *settings) { delete settings; }
 
@@ -257,6 +264,8 @@ int fc_client_credentials_source(fc_client *client, char **out_provider, char **
     *out_expires_at = source.expires_at;
   });
 }
+
+int fc_client_tls_verify(const fc_client *client) { return client && client->client.tls_verify() ? 1 : 0; }
 
 int fc_client_put_file_if_generation(fc_client *client, const char *version, const char *path,
                                      const char *generation, char *errbuf, size_t errbuf_len) {
@@ -498,7 +507,12 @@ void fc_job_free(fc_job *job) {
   if (!job) return;
   // The caller's buffer may go away right after this: a running upload stops
   // reading it (and fails) instead of reading freed memory.
-  if (job->borrowed) job->borrowed->revoke();
+  // (std::mutex::lock throws only for a broken mutex; even then no exception
+  // may cross the C boundary.)
+  try {
+    if (job->borrowed) job->borrowed->revoke();
+  } catch (...) {
+  }
   delete job;  // a running job keeps itself and its client alive until it ends
 }
 
