@@ -55,4 +55,16 @@ describe("plugin schema", function()
     assert.is_true(field(config, "storage").referenceable)
     assert.is_true(field(config, "s3_put_params").values.referenceable)
   end)
+
+  it("marks the fields that can hold secrets for encryption at rest", function()
+    -- SSECustomerKey is a secret; the rest of the config holds none (credentials
+    -- come from each node's environment, never from the plugin's config).
+    assert.is_true(field(config, "s3_put_params").values.encrypted)
+    for _, f in ipairs(config.fields) do
+      local name = next(f)
+      if name ~= "s3_put_params" then
+        assert.is_nil(f[name].encrypted, name)
+      end
+    end
+  end)
 end)

@@ -95,6 +95,23 @@ describe("settings", function()
     assert.same({ GCP_SERVICE_ACCOUNT = "{}" }, env)
   end)
 
+  it("hand the retry, download limit and TLS settings to the native client", function()
+    local s = assert(settings.resolve({
+      KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS = "6", KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE = "2.5",
+      KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES = "1048576", AWS_CA_BUNDLE = "/aws.pem",
+      KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE = "/kong.pem",
+    }))
+    assert.same({ retry_attempts = "6", retry_deadline_ms = "2500", max_download_bytes = "1048576",
+                  ca_bundle = "/kong.pem" }, s.native)
+    assert.is_false(s.insecure)
+    s = assert(settings.resolve({ AWS_CA_BUNDLE = "/aws.pem", KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY = "OFF" }))
+    assert.same({ ca_bundle = "/aws.pem", tls_verify = "off" }, s.native)
+    assert.is_true(s.insecure)
+    s = assert(settings.resolve({ KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY = "on" }))
+    assert.same({}, s.native)
+    assert.is_false(s.insecure)
+  end)
+
   local function error_of(env, conf)
     local s, err = settings.resolve(env, conf)
     assert.is_nil(s)
@@ -118,6 +135,18 @@ describe("settings", function()
       assert.equals("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG must be a JSON object",
         error_of({ KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG = bad }))
     end
+    for _, bad in ipairs({ "0", "1.5", "101", "many" }) do
+      assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS must be a whole number from 1 to 100, got '" .. bad .. "'",
+        error_of({ KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS = bad }), 1, true)
+    end
+    assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE must be a positive number of seconds",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE = "-1" }), 1, true)
+    assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE must be at most 86400 seconds",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE = "90000" }), 1, true)
+    assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES must be a whole number",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES = "1e99" }), 1, true)
+    assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY must be on or off, got 'maybe'",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY = "maybe" }))
     -- A bad value from the plugin config is named as such.
     local _, err = settings.resolve({}, { export_delay = -1 })
     assert.equals("config.export_delay (plugin config) must be a positive number of seconds, got '-1'", err)

@@ -30,9 +30,11 @@ local function yield()
 end
 
 --- opts: client, version (Kong's), url (for log lines), delay (seconds),
--- log (function(level, fmt, ...)).
+-- log (function(level, fmt, ...)), insecure_warning (logged before every
+-- upload when TLS verification is off).
 function _M.new(opts)
   return setmetatable({
+    insecure_warning = opts.insecure_warning,
     client = opts.client,
     version = opts.version,
     url = opts.url,
@@ -43,8 +45,8 @@ function _M.new(opts)
 end
 
 --- Settings changed (plugin config): the next upload uses the new client.
-function _M:reconfigure(client, url, delay)
-  self.client, self.url = client, url
+function _M:reconfigure(client, url, delay, insecure_warning)
+  self.client, self.url, self.insecure_warning = client, url, insecure_warning
   self.schedule.delay = delay
 end
 
@@ -138,6 +140,9 @@ function _M:upload()
   end
   self.last_size = #buf + #buf / 16 -- room to grow without a copy next time
 
+  if self.insecure_warning then
+    self.log("warn", "%s", self.insecure_warning)
+  end
   local job, status, sha256
   job, err, status = self.client:put_async_serialized(self.version, buf)
   local ok = job and true

@@ -126,10 +126,10 @@ local function refresh()
   if s.export then
     local url = client:config_url(kong.version)
     if state.exporter then
-      state.exporter:reconfigure(client, url, s.export_delay)
+      state.exporter:reconfigure(client, url, s.export_delay, s.insecure and settings.INSECURE_WARNING)
     else
       state.exporter = exporter.new({ client = client, version = kong.version, url = url,
-        delay = s.export_delay, log = log })
+        delay = s.export_delay, log = log, insecure_warning = s.insecure and settings.INSECURE_WARNING })
     end
   end
   return s
@@ -172,7 +172,8 @@ local function start(premature)
     end
     local client = state.client
     importer.new({ client = client, version = kong.version, url = client:config_url(kong.version),
-      grace = s.import_grace, log = log, declarative_config = kong.db.declarative_config }):start()
+      grace = s.import_grace, log = log, declarative_config = kong.db.declarative_config,
+      insecure_warning = s.insecure and settings.INSECURE_WARNING }):start()
   end
 end
 

@@ -48,6 +48,7 @@ function _M.new(opts)
     url = opts.url,
     grace = opts.grace,
     log = opts.log,
+    insecure_warning = opts.insecure_warning, -- logged before every download when TLS verification is off
     declarative_config = opts.declarative_config,
     backoff = backoff.new(opts.backoff),
   }, mt)
@@ -111,6 +112,9 @@ end
 -- from the control plane meanwhile); or nil, err, status.
 function _M:import_once()
   local started = now()
+  if self.insecure_warning then
+    self.log("warn", "%s", self.insecure_warning)
+  end
   local job, err, status = self.client:get_async(self.version)
   if not job then
     return nil, err, status

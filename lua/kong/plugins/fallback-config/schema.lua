@@ -34,10 +34,12 @@ return {
               type = "number", required = false, gt = 0 } },
           { import_grace = { description = "Seconds a new data plane waits for its control plane before importing. KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE wins. Default 5.",
               type = "number", required = false, gt = 0 } },
+          -- Values can hold a secret (SSECustomerKey): vault references, and
+          -- encrypted at rest where Kong's keyring is on.
           { s3_put_params = { description = "Extra S3 PutObject parameters in AWS SDK naming, e.g. ServerSideEncryption. KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG wins.",
               type = "map", required = false,
               keys = { type = "string" },
-              values = { type = "string", referenceable = true } } },
+              values = { type = "string", referenceable = true, encrypted = true } } },
         },
       },
     },

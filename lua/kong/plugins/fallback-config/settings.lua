@@ -44,7 +44,17 @@ _M.VARIABLES = {
   "GOOGLE_APPLICATION_CREDENTIALS",
   "GCE_METADATA_HOST",
   "STORAGE_EMULATOR_HOST",
+  -- Reliability and TLS (this plugin's own; Kong's feature has none of them).
+  "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS",
+  "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE",
+  "KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES",
+  "KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE",
+  "AWS_CA_BUNDLE",
+  "KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY",
 }
+
+_M.INSECURE_WARNING = "TLS certificate verification is off (KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY=off): "
+  .. "anyone on the path to the storage can read and replace the configuration"
 
 --- Reads the variables now. Call it when the handler module is loaded (init
 -- phase, master process): nginx workers do not see the environment.
@@ -81,6 +91,18 @@ local function parse_seconds(default, value, name)
   local n = tonumber(value)
   if not n or n ~= n or n <= 0 or n == math.huge then
     return nil, name .. " must be a positive number of seconds, got '" .. tostring(value) .. "'"
+  end
+  return n
+end
+
+-- parse_count(value, name, max): a whole number from 1 to max.
+local function parse_count(value, name, max)
+  if value == nil then
+    return nil
+  end
+  local n = tonumber(value)
+  if not n or n ~= math.floor(n) or n < 1 or n > max then
+    return nil, name .. " must be a whole number from 1 to " .. string.format("%d", max) .. ", got '" .. tostring(value) .. "'"
   end
   return n
 end
@@ -166,6 +188,38 @@ function _M.resolve(env, conf)
     s.s3_put_params = params
   end
 
+  local retry_attempts = env.KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS
+  retry_attempts, err = parse_count(retry_attempts, "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS", 100)
+  if err then
+    return nil, err
+  end
+  local retry_deadline
+  retry_deadline, err = parse_seconds(nil, env.KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE,
+    "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE")
+  if err then
+    return nil, err
+  end
+  if retry_deadline and retry_deadline > 86400 then
+    return nil, "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE must be at most 86400 seconds, got '"
+      .. env.KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE .. "'"
+  end
+  local max_download_bytes
+  max_download_bytes, err = parse_count(env.KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES,
+    "KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES", 2^40)
+  if err then
+    return nil, err
+  end
+  local tls_verify = env.KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY
+  if tls_verify ~= nil then
+    local verify = BOOLEANS[string.lower(tls_verify)]
+    if verify == nil then
+      return nil, "KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY must be on or off, got '" .. tls_verify .. "'"
+    end
+    s.insecure = not verify
+  else
+    s.insecure = false
+  end
+
   -- What the native client is configured with (names as in fc_settings_set).
   s.native = {
     storage = s.storage,
@@ -193,6 +247,11 @@ function _M.resolve(env, conf)
     gcp_credentials_file = env.GOOGLE_APPLICATION_CREDENTIALS,
     gce_metadata_host = env.GCE_METADATA_HOST,
     gcs_endpoint = env.STORAGE_EMULATOR_HOST,
+    retry_attempts = retry_attempts and string.format("%d", retry_attempts),
+    retry_deadline_ms = retry_deadline and string.format("%d", math.max(1, math.floor(retry_deadline * 1000))),
+    max_download_bytes = max_download_bytes and string.format("%d", max_download_bytes),
+    ca_bundle = env.KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE or env.AWS_CA_BUNDLE,
+    tls_verify = s.insecure and "off" or nil,
   }
   return s
 end
