@@ -107,6 +107,9 @@ describe("settings", function()
     s = assert(settings.resolve({ AWS_CA_BUNDLE = "/aws.pem", KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY = "OFF" }))
     assert.same({ ca_bundle = "/aws.pem", tls_verify = "off" }, s.native)
     assert.is_true(s.insecure)
+    s = assert(settings.resolve({ KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT = "0.5",
+                                  KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT = "3" }))
+    assert.same({ connect_timeout_ms = "500", stall_timeout_ms = "3000" }, s.native)
     s = assert(settings.resolve({ KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY = "on" }))
     assert.same({}, s.native)
     assert.is_false(s.insecure)
@@ -143,6 +146,8 @@ describe("settings", function()
       error_of({ KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE = "-1" }), 1, true)
     assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE must be at most 86400 seconds",
       error_of({ KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE = "90000" }), 1, true)
+    assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT must be a positive number of seconds, got 'never'",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT = "never" }), 1, true)
     assert.matches("KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES must be a whole number",
       error_of({ KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES = "1e99" }), 1, true)
     assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY must be on or off, got 'maybe'",

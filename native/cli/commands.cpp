@@ -29,6 +29,9 @@ const char *const kStorageOptions =
     "                        (KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS)\n"
     "  --retry-deadline S    seconds for all tries of one request (default 120)\n"
     "                        (KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE)\n"
+    "  --connect-timeout S   seconds to connect (default 5; KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT)\n"
+    "  --stall-timeout S     seconds without a byte before a transfer is given up (default 30)\n"
+    "                        (KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT)\n"
     "  --ca-bundle FILE      PEM file of the CAs to trust for https\n"
     "                        (KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE, then AWS_CA_BUNDLE)\n"
     "  --tls-verify off      do not verify certificates (insecure; warned about on every run)\n"
@@ -82,7 +85,8 @@ SettingsPtr load_settings(const Args &args) {
       {"storage", "storage"},           {"endpoint", "endpoint"},          {"region", "region"},
       {"s3-put-params", "s3_put_params"}, {"page-size", "list_page_size"}, {"gcs-endpoint", "gcs_endpoint"},
       {"max-download-bytes", "max_download_bytes"}, {"retry-attempts", "retry_attempts"},
-      {"retry-deadline", "retry_deadline"}, {"ca-bundle", "ca_bundle"}, {"tls-verify", "tls_verify"}};
+      {"retry-deadline", "retry_deadline"}, {"ca-bundle", "ca_bundle"}, {"tls-verify", "tls_verify"},
+      {"connect-timeout", "connect_timeout"}, {"stall-timeout", "stall_timeout"}};
   for (const auto &[flag, setting] : kFlagToSetting)
     if (args.values.count(flag)) check(fc_settings_set(settings.get(), setting, args.value(flag).c_str(), err, sizeof err), err);
   return settings;

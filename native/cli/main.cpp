@@ -25,7 +25,7 @@ void print_usage(std::ostream &out) {
 int main(int argc, char **argv) {
   fc::cli::OptionSpec spec;
   spec.with_value = {"storage", "endpoint", "region", "kong-version", "uploader", "s3-put-params", "if-generation-match", "gcs-endpoint", "max-download-bytes",
-                     "ca-bundle", "tls-verify", "retry-attempts", "retry-deadline", "o", "output", "service", "time", "show", "page-size"};
+                     "ca-bundle", "tls-verify", "retry-attempts", "retry-deadline", "connect-timeout", "stall-timeout", "o", "output", "service", "time", "show", "page-size"};
   spec.boolean = {"help", "s3", "no-normalize", "version"};
   fc::cli::Args args;
   try {

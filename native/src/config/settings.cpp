@@ -61,6 +61,8 @@ void Settings::set(std::string_view name, std::string_view value) {
   else if (name == "gcs_endpoint") gcs_endpoint = value;
   else if (name == "connect_timeout_ms") connect_timeout_ms = value.empty() ? 5000 : parse_millis(name, value);
   else if (name == "stall_timeout_ms") stall_timeout_ms = value.empty() ? 30000 : parse_millis(name, value);
+  else if (name == "connect_timeout") connect_timeout_ms = value.empty() ? 5000 : 1000 * parse_number(name, value, 1, 3600, "a positive number of seconds");
+  else if (name == "stall_timeout") stall_timeout_ms = value.empty() ? 30000 : 1000 * parse_number(name, value, 1, 3600, "a positive number of seconds");
   else if (name == "retry_attempts")
     retry_attempts = value.empty() ? 4 : static_cast<int>(parse_number(name, value, 1, 100, "a number of attempts from 1 to 100"));
   else if (name == "retry_deadline_ms") retry_deadline_ms = value.empty() ? 120000 : parse_millis(name, value);
@@ -110,6 +112,8 @@ void Settings::load_env() {
       {"KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS", "retry_attempts"},
       {"KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE", "retry_deadline"},
       {"KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES", "max_download_bytes"},
+      {"KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT", "connect_timeout"},
+      {"KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT", "stall_timeout"},
       {"AWS_CA_BUNDLE", "ca_bundle"},
       {"KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE", "ca_bundle"},  // wins over AWS_CA_BUNDLE
       {"KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY", "tls_verify"},

@@ -25,8 +25,8 @@ struct Settings {
   std::string gcp_credentials_file;  // GOOGLE_APPLICATION_CREDENTIALS: a path to it
   std::string gce_metadata_host;     // GCE_METADATA_HOST (workload identity)
   std::string gcs_endpoint;          // STORAGE_EMULATOR_HOST, or set explicitly
-  long connect_timeout_ms = 5000;
-  long stall_timeout_ms = 30000;
+  long connect_timeout_ms = 5000;   // KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT (seconds there)
+  long stall_timeout_ms = 30000;    // KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT (seconds there): no byte moved this long ends a transfer
   int retry_attempts = 4;           // KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS: tries per request, the first included
   long retry_deadline_ms = 120000;  // KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE (seconds there): all tries of one request
   std::string ca_bundle;            // KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE, then AWS_CA_BUNDLE

@@ -48,6 +48,8 @@ _M.VARIABLES = {
   "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS",
   "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE",
   "KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES",
+  "KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT",
+  "KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT",
   "KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE",
   "AWS_CA_BUNDLE",
   "KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY",
@@ -193,15 +195,20 @@ function _M.resolve(env, conf)
   if err then
     return nil, err
   end
-  local retry_deadline
-  retry_deadline, err = parse_seconds(nil, env.KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE,
-    "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE")
-  if err then
-    return nil, err
-  end
-  if retry_deadline and retry_deadline > 86400 then
-    return nil, "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE must be at most 86400 seconds, got '"
-      .. env.KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE .. "'"
+  -- Timeouts, in seconds as Kong's own settings are, to the library's milliseconds.
+  local timeouts_ms = {}
+  for _, t in ipairs({ { "KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE", "retry_deadline_ms" },
+                       { "KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT", "connect_timeout_ms" },
+                       { "KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT", "stall_timeout_ms" } }) do
+    local seconds
+    seconds, err = parse_seconds(nil, env[t[1]], t[1])
+    if err then
+      return nil, err
+    end
+    if seconds and seconds > 86400 then
+      return nil, t[1] .. " must be at most 86400 seconds, got '" .. env[t[1]] .. "'"
+    end
+    timeouts_ms[t[2]] = seconds and string.format("%d", math.max(1, math.floor(seconds * 1000)))
   end
   local max_download_bytes
   max_download_bytes, err = parse_count(env.KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES,
@@ -248,7 +255,9 @@ function _M.resolve(env, conf)
     gce_metadata_host = env.GCE_METADATA_HOST,
     gcs_endpoint = env.STORAGE_EMULATOR_HOST,
     retry_attempts = retry_attempts and string.format("%d", retry_attempts),
-    retry_deadline_ms = retry_deadline and string.format("%d", math.max(1, math.floor(retry_deadline * 1000))),
+    retry_deadline_ms = timeouts_ms.retry_deadline_ms,
+    connect_timeout_ms = timeouts_ms.connect_timeout_ms,
+    stall_timeout_ms = timeouts_ms.stall_timeout_ms,
     max_download_bytes = max_download_bytes and string.format("%d", max_download_bytes),
     ca_bundle = env.KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE or env.AWS_CA_BUNDLE,
     tls_verify = s.insecure and "off" or nil,
