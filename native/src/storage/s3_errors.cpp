@@ -3,14 +3,16 @@
 #include "storage/s3_xml.h"
 #include "storage/storage.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace fc {
 
 void throw_s3_error(const S3ErrorContext &ctx, const http::Response &resp) {
   S3Error err;
   bool has_xml = parse_s3_error(resp.body, &err);
-  if (err.request_id.empty()) err.request_id = resp.header("x-amz-request-id");
-  if (err.region.empty()) err.region = resp.header("x-amz-bucket-region");
+  // Header values may carry control characters too; the message stays one line.
+  if (err.request_id.empty()) err.request_id = one_line(resp.header("x-amz-request-id"));
+  if (err.region.empty()) err.region = one_line(resp.header("x-amz-bucket-region"));
 
   // HEAD answers have no body: a 404 there is a missing key too.
   if (resp.status == 404 && ctx.object_request && (!has_xml || err.code == "NoSuchKey"))
