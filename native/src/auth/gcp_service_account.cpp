@@ -37,7 +37,7 @@ std::shared_ptr<EVP_PKEY> load_private_key(const std::string &pem, const std::st
 
 ServiceAccount parse_service_account(std::string_view json, const std::string &source) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());  // deep nesting must not overflow the stack
   if (doc.HasParseError())
     fail(FC_EINVAL, source + " is not valid JSON (error at byte " + std::to_string(doc.GetErrorOffset()) + ")");
   if (!doc.IsObject()) fail(FC_EINVAL, source + " must be a JSON object (a service-account key)");

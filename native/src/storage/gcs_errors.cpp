@@ -22,7 +22,9 @@ void throw_gcs_error(const GcsErrorContext &ctx, const http::Response &response)
   // {"error": {"code": 403, "message": "...", "errors": [{"reason": "forbidden", ...}]}}
   std::string reason, message;
   rapidjson::Document doc;
-  doc.Parse(response.body.c_str(), response.body.size());
+  // Iterative: the recursive parser overflows the stack on a deeply nested body
+  // (1 MB of '[' fits under the transport's error-body cap).
+  doc.Parse<rapidjson::kParseIterativeFlag>(response.body.c_str(), response.body.size());
   if (!doc.HasParseError() && doc.IsObject()) {
     auto err = doc.FindMember("error");
     if (err != doc.MemberEnd() && err->value.IsObject()) {
