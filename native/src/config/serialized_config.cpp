@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -253,9 +254,16 @@ class Decoder {
  private:
   static constexpr int kMaxDepth = 100;
 
+  // Grows with the bytes that arrive: a corrupt length (up to 4 GB) ends at
+  // the end of the input, not in a huge allocation up front.
   std::string read_string(uint32_t len) {
-    std::string str(len, '\0');
-    in_.bytes(str.data(), len);
+    std::string str;
+    for (size_t done = 0; done < len;) {
+      size_t piece = std::min<size_t>(len - done, kWindow);
+      str.resize(done + piece);
+      in_.bytes(str.data() + done, piece);
+      done += piece;
+    }
     return str;
   }
   Value string(uint32_t len) {
