@@ -152,7 +152,7 @@ check_contains "$ERR" "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG: 'Bogus' is not a 
 port=$("$(dirname "$0")/../../scripts/free-port.sh")
 run env AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$port" "$FC_CLI" pull --kong-version 3.9.0.0
 check_rc 1 "an unreachable endpoint fails"
-check_contains "$ERR" "cannot reach http://127.0.0.1:$port" "and names the endpoint"
+check_contains "$ERR" "no complete answer from http://127.0.0.1:$port" "and names the endpoint"
 
 # --- configuration errors
 run env -u KONG_CLUSTER_FALLBACK_CONFIG_STORAGE "$FC_CLI" ls

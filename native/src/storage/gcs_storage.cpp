@@ -94,7 +94,7 @@ http::Response GcsStorage::send(Call &call) const {
     try {
       return transport_.perform(call.method, call.url, headers, call.body, call.sink, timeout_ms);
     } catch (const http::TransferError &e) {
-      throw http::TransferError(std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " +
+      throw http::TransferError(std::string(call.operation) + " " + location_.url_of(call.key) + ": no complete answer from " +
                                     base_ + ": " + e.what(),
                                 e.transient());
     }

@@ -91,7 +91,7 @@ http::Response S3Storage::send(Call &call, long timeout_ms) const {
   try {
     return transport_.perform(call.method, url, headers, body.get(), call.sink, timeout_ms);
   } catch (const http::TransferError &e) {
-    throw http::TransferError(std::string(call.operation) + " " + location_.url_of(call.key) + ": cannot reach " +
+    throw http::TransferError(std::string(call.operation) + " " + location_.url_of(call.key) + ": no complete answer from " +
                                   addressing_.scheme + "://" + host + ": " + e.what(),
                               e.transient());
   }
