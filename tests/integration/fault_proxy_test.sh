@@ -3,7 +3,7 @@
 # script starts itself (tests/fault_proxy/test_upstream.mjs): pass-through is
 # byte for byte (Host and other headers unchanged, request bodies including
 # `Expect: 100-continue` and chunked uploads), and each fault is seen by curl
-# as the failure it imitates. Needs: node, curl, jq. Starts and stops
+# as the failure it imitates. Needs: node, curl. Starts and stops
 # everything itself on free ports.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,9 +46,15 @@ check_eq "http://127.0.0.1:$(cat "$WORK/proxy/control_port")" "$CTL" "up.sh writ
 
 rules() { curl -fsS -X POST --data-binary "$1" "$CTL/rules" >/dev/null; }
 no_rules() { curl -fsS -X DELETE "$CTL/rules" >/dev/null; }
-stats() { curl -fsS "$CTL/stats" | jq -c "$1"; }
-upstream_requests() { curl -fsS "$UPSTREAM/_log" | jq length; }
-last_upstream() { curl -fsS "$UPSTREAM/_log" | jq -c ".[-1]$1"; }
+# js EXPR: EXPR over the JSON on stdin as d; strings raw, the rest as JSON.
+js() {
+  node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const v = new Function("d", "return (" + process.argv[1] + ")")(d);
+    console.log(typeof v === "string" ? v : JSON.stringify(v));' "$1"
+}
+stats() { curl -fsS "$CTL/stats" | js "$1"; }
+upstream_requests() { curl -fsS "$UPSTREAM/_log" | js d.length; }
+last_upstream() { curl -fsS "$UPSTREAM/_log" | js "$1"; }
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 O=$WORK/out
 
@@ -64,15 +70,15 @@ run curl -sS -m 5 -I "$P/file"
 check_contains "$OUT" "Content-Length: 300000" "HEAD: the length of the body it does not carry"
 check_rc 0 "HEAD completes (no body awaited)"
 run curl -sS -m 10 -H "Host: s3.example.test:9000" -H "X-Custom-Header: Mixed Case  value" "$P/headers"
-check_eq "$(jq -r .host <<<"$OUT")" "s3.example.test:9000" "the Host header reaches the upstream unchanged"
-check_contains "$(jq -c .rawHeaders <<<"$OUT")" '"X-Custom-Header","Mixed Case  value"' \
+check_eq "$(js d.host <<<"$OUT")" "s3.example.test:9000" "the Host header reaches the upstream unchanged"
+check_contains "$(js d.rawHeaders <<<"$OUT")" '"X-Custom-Header","Mixed Case  value"' \
   "a custom header reaches the upstream unchanged (name case, inner spaces)"
 run curl -sS -m 5 --expect100-timeout 30 -H "Expect: 100-continue" -T "$WORK/file.bin" "$P/put/expect"
-check_eq "$(jq -r .expect <<<"$OUT")" "100-continue" "a PUT with Expect: 100-continue: the upstream sees the Expect header"
-check_eq "$(jq -r .sha256 <<<"$OUT")" "$FILE_SHA" \
+check_eq "$(js d.expect <<<"$OUT")" "100-continue" "a PUT with Expect: 100-continue: the upstream sees the Expect header"
+check_eq "$(js d.sha256 <<<"$OUT")" "$FILE_SHA" \
   "... and receives the body byte for byte, the 100 Continue relayed (curl would wait 30 s)"
 run curl -sS -m 5 --expect100-timeout 30 -H "Transfer-Encoding: chunked" -T "$WORK/file.bin" "$P/put/chunked"
-check_eq "$(jq -r .sha256 <<<"$OUT")" "$FILE_SHA" "a chunked PUT body arrives byte for byte"
+check_eq "$(js d.sha256 <<<"$OUT")" "$FILE_SHA" "a chunked PUT body arrives byte for byte"
 run curl -sS -m 10 -o "$O" -o "$O.2" -w '%{num_connects} ' "$P/file" "$P/chunked"
 check_eq "$OUT" "1 0 " "the client's connection is kept alive across requests"
 check_same_file "$WORK/file.bin" "$O.2" "... and the second response on it is whole"
@@ -82,9 +88,9 @@ curl -fsS -X DELETE "$CTL/stats" >/dev/null
 curl -sS -o /dev/null -o /dev/null -o /dev/null "$P/file" "$P/file" "$P/headers"
 curl -sS -o /dev/null -T "$WORK/file.bin" "$P/put/a"
 curl -sS -o /dev/null -X DELETE "$P/x"
-check_eq "$(stats '.requests')" '{"GET":3,"PUT":1,"DELETE":1}' "stats count requests per method"
-check_eq "$(stats '.total_requests')" 5 "stats count all requests"
-check_eq "$(stats '.bytes.proxy_to_upstream >= 300000 and .bytes.proxy_to_client >= 600000')" true "stats count bytes"
+check_eq "$(stats d.requests)" '{"GET":3,"PUT":1,"DELETE":1}' "stats count requests per method"
+check_eq "$(stats d.total_requests)" 5 "stats count all requests"
+check_eq "$(stats 'd.bytes.proxy_to_upstream >= 300000 && d.bytes.proxy_to_client >= 600000')" true "stats count bytes"
 
 # --- truncate: headers claim the full length, fewer bytes, then FIN
 rules '[{"match":{"method":"GET","path":"^/(file|chunked)$"},"fault":{"type":"truncate","keep_bytes":1000}}]'
@@ -121,10 +127,10 @@ body=$(sed '$d' <<<"$OUT")
 check_contains "$(cat "$O.h")" "Content-Length: ${#body}" "preset s3_slowdown: a correct Content-Length"
 run curl -sS -m 5 --expect100-timeout 30 -D "$O.h" -w '\n%{http_code}' -T "$WORK/file.bin" "$P/upload/storage/v1/b/b/o"
 check_eq "$(tail -1 <<<"$OUT")" 429 "preset gcs_429 on a PUT with Expect: 429 (body read and discarded first)"
-check_eq "$(sed '$d' <<<"$OUT" | jq -r '.error.errors[0].reason')" rateLimitExceeded "preset gcs_429: GCS's JSON error"
+check_eq "$(sed '$d' <<<"$OUT" | js 'd.error.errors[0].reason')" rateLimitExceeded "preset gcs_429: GCS's JSON error"
 check_contains "$(cat "$O.h")" "Content-Type: application/json; charset=UTF-8" "preset gcs_429: GCS's Content-Type"
 run curl -sS -m 5 -w '\n%{http_code}' -X POST -d x "$P/storage/v1/b"
-check_eq "$(sed '$d' <<<"$OUT" | jq -c '[.error.code, .error.errors[0].reason]')" '[503,"backendError"]' "preset gcs_503: 503 backendError"
+check_eq "$(sed '$d' <<<"$OUT" | js '[d.error.code, d.error.errors[0].reason]')" '[503,"backendError"]' "preset gcs_503: 503 backendError"
 run curl -sS -m 5 -w '\n%{http_code}' -X DELETE "$P/bucket/key"
 check_contains "$OUT" "<Code>InternalError</Code>" "preset s3_internal: InternalError"
 check_eq "$(tail -1 <<<"$OUT")" 500 "preset s3_internal: 500"
@@ -139,14 +145,14 @@ check_contains "$(cat "$O.h")" "Retry-After: 3" "a custom status: its headers"
 rules '[{"match":{"path":"^/file$"},"times":1,"fault":{"type":"status","preset":"s3_slowdown"}}]'
 codes=$(for _ in 1 2 3; do curl -s -o /dev/null -w '%{http_code} ' "$P/file"; done)
 check_eq "$codes" "503 200 200 " "times:1 fires once, then passes through"
-check_eq "$(stats '[.rules[0].fired, .rules[0].remaining]')" "[1,0]" "stats: the rule fired once, none remaining"
+check_eq "$(stats '[d.rules[0].fired, d.rules[0].remaining]')" "[1,0]" "stats: the rule fired once, none remaining"
 rules '[{"match":{"path":"^/file$"},"skip":1,"times":1,"fault":{"type":"status","preset":"s3_slowdown"}}]'
 codes=$(for _ in 1 2 3; do curl -s -o /dev/null -w '%{http_code} ' "$P/file"; done)
 check_eq "$codes" "200 503 200 " "skip:1 times:1 fires on the second matching request only"
 rules '[{"match":{"method":"PUT"},"fault":{"type":"status","preset":"s3_slowdown"}}]'
 codes=$(for _ in 1 2; do curl -s -o /dev/null -w '%{http_code} ' "$P/file"; done)
 check_eq "$codes" "200 200 " "a rule for another method does not fire"
-check_eq "$(stats '.rules[0].fired')" 0 "stats: a rule that did not fire counts 0"
+check_eq "$(stats 'd.rules[0].fired')" 0 "stats: a rule that did not fire counts 0"
 
 # --- resets
 rules '[{"match":{"path":"^/file$"},"fault":{"type":"reset_response","after_bytes":1000}}]'
@@ -158,7 +164,7 @@ rules '[{"match":{"method":"PUT"},"fault":{"type":"reset_request","after_bytes":
 run curl -sS -m 10 --expect100-timeout 30 -T "$WORK/file.bin" "$P/put/reset"
 if [ "$RC" -eq 55 ] || [ "$RC" -eq 56 ]; then pass "reset_request: curl sees a send/receive failure (55/56)"
 else failed "reset_request: curl sees a send/receive failure (55/56)" "exit $RC"; fi
-check_eq "$(last_upstream '|[.path, .complete, .received]')" '["/put/reset",false,100000]' \
+check_eq "$(last_upstream 'd.map((e) => [e.path, e.complete, e.received]).pop()')" '["/put/reset",false,100000]' \
   "reset_request: the upstream got exactly after_bytes of the body and a reset"
 rules '[{"match":{"method":"GET"},"fault":{"type":"reset_request","after_bytes":0}}]'
 run curl -sS -m 10 -o "$O" "$P/file"
@@ -195,7 +201,7 @@ check_same_file "$WORK/file.bin" "$O" "DELETE /rules: everything passes through 
 curl -fsS -X POST "$CTL/close" >/dev/null
 run curl -sS -m 5 -o /dev/null "$P/file"
 check_rc 7 "close: connection refused (7)"
-check_eq "$(stats .listening)" false "stats: not listening"
+check_eq "$(stats d.listening)" false "stats: not listening"
 curl -fsS -X POST "$CTL/open" >/dev/null
 run curl -sS -m 5 -o "$O" "$P/file"
 check_rc 0 "open: the same port works again"
