@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "jobs/worker.h"
+
 namespace fc::jobs {
 
 namespace {
@@ -20,6 +22,7 @@ void enable_pacing_on_this_thread() { t_paced = true; }
 
 void pace(size_t bytes) {
   if (!t_paced) return;
+  stop_here_if_exiting();
   t_since_pause += bytes;
   if (t_since_pause < kBurstBytes) return;
   t_since_pause = 0;

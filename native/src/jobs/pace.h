@@ -10,7 +10,8 @@
 namespace fc::jobs {
 
 // Called by loops as they process `bytes`. On the worker thread it sleeps a
-// short pause after every burst; on any other thread (the CLI's) it does nothing.
+// short pause after every burst (and, once the process is exiting, stops the
+// thread for good: see worker.h); on any other thread (the CLI's) it does nothing.
 void pace(size_t bytes);
 
 // Marks the calling thread as one whose work is paced (the worker thread).

@@ -4,6 +4,8 @@
 //
 // The thread is started lazily by the first submit() in a process, and again
 // in a child after fork(): threads do not survive nginx forking its workers.
+// When the process exits with a job in flight, exit() waits at most a quarter
+// of a second for the thread to settle (see worker.cpp); it never hangs on it.
 #pragma once
 
 #include <atomic>
@@ -18,7 +20,9 @@ namespace fc::jobs {
 
 class Job {
  public:
-  using Work = std::function<void(Job &)>;  // throws fc::Error on failure
+  // Throws fc::Error on failure. Destroyed on the worker thread as soon as it
+  // has run, with whatever it captured.
+  using Work = std::function<void(Job &)>;
   explicit Job(Work work) : work_(std::move(work)) {}
 
   bool done() const { return done_.load(std::memory_order_acquire); }
@@ -39,5 +43,11 @@ class Job {
 
 // Queues a job on this process's worker thread, starting it if needed.
 void submit(std::shared_ptr<Job> job);
+
+// Once the process has begun to exit (exit() was called), stops the calling
+// worker thread here for good, so that it no longer touches what exit
+// handlers free (OpenSSL's state, for one); otherwise returns at once. Called
+// by pace(), on the worker thread only.
+void stop_here_if_exiting();
 
 }  // namespace fc::jobs
