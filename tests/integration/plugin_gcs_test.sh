@@ -9,6 +9,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/fc-plugin-gcs-test.XXXXXX)
 export FC_NODES_DIR=$WORK/nodes
 source "$ROOT/tests/kong_harness/node.sh"
+source "$ROOT/tests/integration/plugin_lib.sh"
 trap 'node_stop_all; rm -rf "$WORK"' EXIT
 
 VERSION=3.9.1.0
@@ -18,13 +19,6 @@ SA_JSON=$(cat "$FC_GCS_SA")
 SECRETS+=("$(sed -n '2p' "$ROOT/tests/fixtures/gcp/test-key.pem")")
 COMMON=(KONG_HARNESS_VERSION=$VERSION STORAGE_EMULATOR_HOST=127.0.0.1:$FC_GCS_PORT
         KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="gcs://$BUCKET/kong")
-count() { grep -c -- "$2" "$(node_log "$1")"; }
-wait_log() {
-  local end=$((SECONDS + $3))
-  while [ "$SECONDS" -le "$end" ]; do [ "$(count "$1" "$2")" -ge 1 ] && return 0; sleep 0.2; done
-  return 1
-}
-same_json() { luajit "$ROOT/tests/integration/json_same.lua" "$1" "$2"; }
 
 printf '{"_format_version":"3.0","services":[{"name":"gcs-svc","host":"upstream.internal","port":80}],"routes":[{"name":"r","paths":["/g"]}]}' >"$WORK/c.json"
 node_start exporter "${COMMON[@]}" GCP_SERVICE_ACCOUNT="$SA_JSON" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on \

@@ -10,6 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/fc-plugin-test.XXXXXX)
 export FC_NODES_DIR=$WORK/nodes
 source "$ROOT/tests/kong_harness/node.sh"
+source "$ROOT/tests/integration/plugin_lib.sh"
 PROXY_PID=
 cleanup() {
   node_stop_all
@@ -30,34 +31,9 @@ export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALI
 aws() { command aws --endpoint-url "$FC_RGW_ENDPOINT" "$@"; }
 cli() { "$FC_CLI" "$@"; }
 
-# config N [extra top-level JSON]: a declarative configuration numbered N.
-config() {
-  printf '{"_format_version":"3.0","services":[{"name":"svc-%s","host":"upstream-%s.internal","port":80}],"routes":[{"name":"r-%s","paths":["/%s"]}]%s}\n' \
-    "$1" "$1" "$1" "$1" "${2:-}"
-}
-deliver() { # deliver NODE FILE: the control plane sends a configuration
-  local port_var="PORT_${1//-/_}"
-  curl -fs -o /dev/null -X POST --data-binary "@$2" "http://127.0.0.1:${!port_var}/_harness/config"
-}
-running_config() { # running_config NODE OUT: what the node runs now
-  local port_var="PORT_${1//-/_}"
-  curl -fs -D "$2.headers" -o "$2" "http://127.0.0.1:${!port_var}/_harness/config"
-}
-count() { grep -c -- "$2" "$(node_log "$1")"; }
-# wait_log NODE PATTERN SECONDS [N]: until the node's log has N lines with PATTERN.
-wait_log() {
-  local end=$((SECONDS + $3)) want=${4:-1}
-  while [ "$SECONDS" -le "$end" ]; do
-    [ "$(count "$1" "$2")" -ge "$want" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-same_json() { luajit "$ROOT/tests/integration/json_same.lua" "$1" "$2"; }
 stored() { # stored PREFIX OUT: download the stored configuration of VERSION
   KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://$BUCKET/$1 cli pull --kong-version $VERSION -o "$2" 2>/dev/null
 }
-keep_logs() { cat "$(node_log "$1")" >>"$OUTPUT_LOG"; }
 
 run aws s3api create-bucket --bucket "$BUCKET"
 check_rc 0 "awscli creates the test bucket"

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <cstring>
 #include <exception>
 
@@ -55,7 +56,27 @@ struct Transfer {
   CURL *curl = nullptr;
   Response response;
   std::exception_ptr error;  // a sink's exception, rethrown after curl returns
+  // Stall detection: when a byte last moved either way.
+  std::chrono::milliseconds stall_limit{0};
+  std::chrono::steady_clock::time_point last_progress = std::chrono::steady_clock::now();
+  curl_off_t moved = 0;
+  bool stalled = false;
 };
+
+// Ends a transfer that moved no byte for stall_limit. (libcurl's own low-speed
+// limit averages over several seconds, so it fires late after a burst.)
+int on_progress(void *userdata, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) noexcept {
+  auto *t = static_cast<Transfer *>(userdata);
+  const auto now = std::chrono::steady_clock::now();
+  if (dlnow + ulnow != t->moved) {
+    t->moved = dlnow + ulnow;
+    t->last_progress = now;
+    return 0;
+  }
+  if (now - t->last_progress < t->stall_limit) return 0;
+  t->stalled = true;
+  return 1;  // CURLE_ABORTED_BY_CALLBACK
+}
 
 size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata) noexcept {
   auto *t = static_cast<Transfer *>(userdata);
@@ -187,8 +208,10 @@ Response Transport::perform(const std::string &method, const std::string &url, c
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "./" and "//"
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (options_.stall_timeout_ms + 999) / 1000);
+  t.stall_limit = std::chrono::milliseconds(options_.stall_timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   if (timeout_ms > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   // Verification is libcurl's default; say so, so that no reset can lose it.
@@ -223,6 +246,8 @@ Response Transport::perform(const std::string &method, const std::string &url, c
   if (t.error) std::rethrow_exception(t.error);  // the handle is dropped: state unknown
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? one_line(errbuf) : curl_easy_strerror(rc);
+    if (t.stalled)
+      throw TransferError("no byte moved for " + std::to_string(options_.stall_timeout_ms) + " ms (stall timeout)", true);
     if (certificate_problem(rc))
       detail += options_.ca_bundle.empty()
                     ? " (the server's certificate is not trusted: name its CA with "
