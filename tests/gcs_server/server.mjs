@@ -15,7 +15,8 @@
 //    enforced (412), and errors in GCS's JSON shape.
 // Prints "listening on PORT" once ready. Test controls: POST /_test/buckets?name=B
 // creates a bucket, POST /_test/token?ttl=S issues a token, GET /_test/stats,
-// POST /_test/corrupt?bucket=B&name=N&offset=I flips a bit of a stored object.
+// POST /_test/corrupt?bucket=B&name=N&offset=I flips a bit of a stored object,
+// POST /_test/revoke?on=1|0 deletes (restores) the service-account key.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -75,6 +76,8 @@ function issueToken(ttl = tokenTtl) {
 }
 
 // RFC 7523 with Google's rules: the assertion is the only credential.
+let keyRevoked = false;
+
 function handleToken(req, res, body) {
   const form = new URLSearchParams(body.toString("utf8"));
   if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer")
@@ -94,7 +97,8 @@ function handleToken(req, res, body) {
     return oauthError(res, 400, "invalid_grant", "Invalid JWT: unknown kid");
   const ok = crypto.verify("RSA-SHA256", Buffer.from(parts[0] + "." + parts[1]), publicKey,
     Buffer.from(parts[2], "base64url"));
-  if (!ok) return oauthError(res, 400, "invalid_grant", "Invalid JWT Signature.");
+  // A deleted key: Google answers its assertions as if they were forged.
+  if (!ok || keyRevoked) return oauthError(res, 400, "invalid_grant", "Invalid JWT Signature.");
   const now = Math.floor(Date.now() / 1000);
   if (claims.iss !== account.client_email) return oauthError(res, 400, "invalid_grant", "Invalid JWT: iss");
   if (claims.aud !== account.token_uri) return oauthError(res, 400, "invalid_grant", "Invalid JWT: aud");
@@ -269,6 +273,12 @@ const server = http.createServer((req, res) => {
       if (req.method === "POST" && url.pathname === "/_test/token") { // a token with its own lifetime
         res.writeHead(200, { "Content-Type": "application/json" });
         return res.end(JSON.stringify(issueToken(Number(url.searchParams.get("ttl") || tokenTtl))));
+      }
+      if (req.method === "POST" && url.pathname === "/_test/revoke") { // delete (on=1) or restore (on=0) the key
+        keyRevoked = url.searchParams.get("on") === "1";
+        if (keyRevoked) tokens.clear(); // and every token issued for it
+        res.writeHead(204);
+        return res.end();
       }
       if (req.method === "POST" && url.pathname === "/_test/corrupt") { // damage a stored object's bytes at rest
         const o = buckets.get(url.searchParams.get("bucket"))?.get(url.searchParams.get("name"));

@@ -276,5 +276,15 @@ radosgw-admin -c "$FC_RGW_DIR/ceph.conf" user enable --uid fc-test >/dev/null 2>
 run via s3 push "$WORK/v2.json" --kong-version 3.9.6.0
 check_rc 0 "s3: with the credentials restored, push works again"
 
+# GCS: the service-account key deleted mid-run (tokens revoked with it)
+curl -fsS -X POST "$FC_GCS_ENDPOINT/_test/revoke?on=1" >/dev/null
+run via gcs push "$WORK/v2.json" --kong-version 3.9.6.0
+check_rc 1 "gcs: push with a deleted key fails"
+check_contains "$ERR" "invalid_grant" "gcs: the error names the token endpoint's refusal"
+error_line "gcs revoked"
+curl -fsS -X POST "$FC_GCS_ENDPOINT/_test/revoke?on=0" >/dev/null
+run via gcs push "$WORK/v2.json" --kong-version 3.9.6.0
+check_rc 0 "gcs: with the key restored, push works again"
+
 command aws --endpoint-url "$FC_RGW_ENDPOINT" s3 rb "s3://$BUCKET" --force >/dev/null 2>&1
 finish
