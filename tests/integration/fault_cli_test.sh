@@ -12,7 +12,9 @@ source "$FC_GCS_ENV"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 WORK=$(mktemp -d /tmp/fc-fault-cli.XXXXXX)
+HUGE_PID=
 cleanup() {
+  [ -n "$HUGE_PID" ] && kill "$HUGE_PID" 2>/dev/null
   "$ROOT/tests/fault_proxy/down.sh" "$WORK/s3proxy" 2>/dev/null
   "$ROOT/tests/fault_proxy/down.sh" "$WORK/gcsproxy" 2>/dev/null
   radosgw-admin -c "$FC_RGW_DIR/ceph.conf" user enable --uid fc-test >/dev/null 2>&1
@@ -285,6 +287,19 @@ error_line "gcs revoked"
 curl -fsS -X POST "$FC_GCS_ENDPOINT/_test/revoke?on=0" >/dev/null
 run via gcs push "$WORK/v2.json" --kong-version 3.9.6.0
 check_rc 0 "gcs: with the key restored, push works again"
+
+# --- a store that answers a listing with 17 MiB: refused, memory stays bounded
+HUGE_PORT=$("$ROOT/scripts/free-port.sh")
+node -e 'require("http").createServer((q, r) => { r.writeHead(200, {"Content-Type": "application/xml"});
+  const chunk = Buffer.alloc(1 << 20, 32); let n = 0;
+  (function more() { while (n < 17) { n++; if (!r.write(chunk)) return r.once("drain", more); } r.end(); })();
+}).listen(+process.argv[1], "127.0.0.1")' "$HUGE_PORT" &
+HUGE_PID=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HUGE_PORT/" && break; sleep 0.1; done
+run env AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$HUGE_PORT" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/kong" "$FC_CLI" ls
+check_rc 1 "a 17 MiB listing page is refused"
+check_contains "$ERR" "the answer is larger than 16 MiB" "the error says why"
+kill "$HUGE_PID"; wait "$HUGE_PID" 2>/dev/null; HUGE_PID=
 
 command aws --endpoint-url "$FC_RGW_ENDPOINT" s3 rb "s3://$BUCKET" --force >/dev/null 2>&1
 finish

@@ -15,6 +15,9 @@ namespace fc::http {
 namespace {
 
 constexpr size_t kMaxBufferedErrorBody = 1 << 20;
+// Answers kept in memory (listings, metadata, tokens): a page of 1,000 keys is
+// well under 1 MiB. A store that sends more is broken or hostile.
+constexpr size_t kMaxBufferedBody = 16 << 20;
 constexpr size_t kMaxIdleHandles = 4;
 
 // Failures that asking again may cure: the store or the path to it was down,
@@ -111,6 +114,8 @@ size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) noexcept 
     bool success = status >= 200 && status < 300;
     if (success && t->sink)
       t->sink->write(data, len);
+    else if (success && t->response.body.size() + len > kMaxBufferedBody)
+      fail(FC_ESTORAGE, "the answer is larger than " + std::to_string(kMaxBufferedBody >> 20) + " MiB");
     else if (success || t->response.body.size() < kMaxBufferedErrorBody)
       t->response.body.append(data, len);
     return len;
