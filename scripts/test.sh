@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: builds warning-free (-Wall -Wextra -Werror), runs
 # every unit and integration test, then builds and runs it all again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Ends with "N passed, N failed".
+# AddressSanitizer + UndefinedBehaviorSanitizer, then runs every fuzzer briefly
+# (clang). Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -50,6 +51,11 @@ run_suite "release" "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFC_BUILD_T
 # our code are still caught by the leak checker, which is on.
 ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "asan+ubsan" "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DFC_BUILD_TESTS=ON -DFC_SANITIZE=ON
+
+# A short pass of every libFuzzer target (clang, ASan+UBSan) over the corpus
+# in fuzz/corpus; scripts/fuzz.sh runs them longer.
+run_suite "fuzz" "$ROOT/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_CXX_COMPILER=clang++ -DFC_BUILD_TESTS=OFF -DFC_BUILD_FUZZERS=ON
 
 echo "all suites: $total_passed passed, $total_failed failed"
 [ "$status" -eq 0 ] && [ "$total_failed" -eq 0 ]
