@@ -156,6 +156,32 @@ describe("native job lifetimes", function()
     drain(client)
   end)
 
+  it("stop waiting for a job soon after the nginx worker begins to exit", function()
+    local exiting = false
+    local saved = rawget(_G, "ngx")
+    _G.ngx = { worker = { exiting = function() return exiting end } }
+    finally(function()
+      _G.ngx = saved
+    end)
+    local buf = big_serialized("exit")
+    local job = assert(client:put_async_serialized("3.9.1.0", buf))
+    exiting = true
+    local started = os.time()
+    local ok, err, status = job:wait(sleep, 0.05)
+    assert.is_nil(ok)
+    assert.equals("EXITING", status)
+    assert.equals("the nginx worker is exiting: the transfer was abandoned", err)
+    assert.is_true(os.time() - started <= 1)
+    assert.equals("running", job:status(), "the job ended before the grace did: nothing was tested")
+    job:close()
+    buf:free() -- as the exporter does: the worker no longer reads it
+
+    exiting = false
+    job = assert(client:put_async("3.9.1.0", '{"a":1}'))
+    assert.is_true(job:wait(sleep, 0))
+    job:close()
+  end)
+
   it("answer nil, err for a closed job, and close twice harmlessly", function()
     local job = assert(client:put_async("3.9.1.0", '{"a":1}'))
     assert.is_true(job:wait(sleep))

@@ -280,14 +280,35 @@ function job_mt:data()
   return take_string(out_ptr[0], out_len[0])
 end
 
+-- Seconds a job may still take once the nginx worker is exiting: a sleeping
+-- timer keeps a gracefully exiting worker alive, and a transfer to a storage
+-- that stopped answering would otherwise hold the exit (and a reload) up for
+-- its stall timeout and every retry, minutes.
+_M.EXIT_GRACE = 3
+
+local function worker_exiting()
+  local ngx = rawget(_G, "ngx")
+  return ngx ~= nil and ngx.worker ~= nil and ngx.worker.exiting ~= nil and ngx.worker.exiting()
+end
+
 --- Waits for the job without blocking the caller's event loop: `sleep` is
 -- ngx.sleep inside nginx (it yields), polling from 1 ms doubling to 100 ms.
-function job_mt:wait(sleep)
+-- Once the nginx worker is exiting, waits at most `exit_grace` seconds more
+-- (default _M.EXIT_GRACE), then returns nil, err, "EXITING": the caller then
+-- closes the job, which stops reading its data and ends with the process.
+function job_mt:wait(sleep, exit_grace)
   local delay = 0.001
+  local waited_exiting = 0
   while true do
     local ok, err, status = self:status()
     if ok ~= "running" then
       return ok, err, status
+    end
+    if worker_exiting() then
+      if waited_exiting >= (exit_grace or _M.EXIT_GRACE) then
+        return nil, "the nginx worker is exiting: the transfer was abandoned", "EXITING"
+      end
+      waited_exiting = waited_exiting + delay
     end
     sleep(delay)
     delay = math.min(delay * 2, 0.1)
