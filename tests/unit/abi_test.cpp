@@ -372,19 +372,16 @@ TEST(AbiOutOfMemory, EveryEntryPointReturnsAnErrorValue) {
     fc_object_info_free(info);
     return rc;
   });
-  // Not fc_client_list or fc_client_newest_version on file:// storage: they walk
-  // the directory with std::filesystem::recursive_directory_iterator, whose
-  // libstdc++ constructor terminates the process when an allocation in it
-  // fails (a noexcept frame). Only the file:// backend (tests, local use)
-  // lists that way; S3 and GCS list over HTTP.
-  if (std::getenv("FC_OOM_FILE_LISTING")) total += inject_everywhere("fc_client_list", [&](char *e, size_t n) {
+  // Listing file:// storage once used std::filesystem's directory iterator,
+  // whose libstdc++ constructor ended the process on an allocation failure.
+  total += inject_everywhere("fc_client_list", [&](char *e, size_t n) {
     fc_object_info *items = nullptr;
     size_t count = 0;
     int rc = fc_client_list(c, &items, &count, e, n);
     fc_object_list_free(items, count);
     return rc;
   });
-  if (std::getenv("FC_OOM_FILE_LISTING")) total += inject_everywhere("fc_client_newest_version", [&](char *e, size_t n) {
+  total += inject_everywhere("fc_client_newest_version", [&](char *e, size_t n) {
     char *v = nullptr;
     int rc = fc_client_newest_version(c, &v, e, n);
     fc_free(v);

@@ -1,5 +1,6 @@
 #include "storage/file_storage.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -65,6 +66,46 @@ ObjectInfo file_info(const std::string &key, int fd) {
   info.uploader = read_xattr(fd, kUploaderXattr);
   info.sha256 = read_xattr(fd, kSha256Xattr);
   return info;
+}
+
+struct DirCloser {
+  void operator()(DIR *d) const { ::closedir(d); }
+};
+
+// Walks dir/rel with POSIX calls, adding each regular file's path relative to
+// the root. (std::filesystem's iterators allocate inside noexcept frames in
+// libstdc++: an allocation failure there would end the process.)
+void collect_files(const std::string &root, const std::string &rel, std::vector<std::string> &out) {
+  const std::string dir = rel.empty() ? root : root + "/" + rel;
+  std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
+  if (!d) {
+    if (errno == EACCES || errno == ENOENT) return;  // unreadable, or removed while listing
+    fail_errno("cannot list " + dir);
+  }
+  for (;;) {
+    errno = 0;
+    const struct dirent *e = ::readdir(d.get());
+    if (!e) {
+      if (errno != 0) fail_errno("cannot list " + dir);
+      return;
+    }
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    // Symbolic links to files count as files; directory links are not
+    // followed (no loops), as std::filesystem's iterator does by default.
+    struct stat st;
+    if (::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // removed meanwhile
+    if (S_ISLNK(st.st_mode) && (::fstatat(::dirfd(d.get()), e->d_name, &st, 0) != 0 || S_ISDIR(st.st_mode))) continue;
+    const std::string path = rel.empty() ? name : rel + "/" + name;
+    if (S_ISDIR(st.st_mode)) collect_files(root, path, out);
+    else if (S_ISREG(st.st_mode) && !starts_with(name, kTempPrefix)) out.push_back(path);  // not an upload in flight
+  }
+}
+
+std::vector<std::string> regular_files_under(const std::string &root) {
+  std::vector<std::string> out;
+  collect_files(root, "", out);
+  return out;
 }
 
 }  // namespace
@@ -163,17 +204,8 @@ void FileStorage::remove(const std::string &key) {
 
 std::vector<ObjectInfo> FileStorage::list(const std::string &prefix) {
   std::vector<ObjectInfo> out;
-  std::error_code ec;
-  const fs::path root(location_.root_dir);
-  if (!fs::exists(root, ec)) return out;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-  if (ec) fail(FC_EIO, "cannot list " + location_.root_dir + ": " + ec.message());
-  for (; it != end; it.increment(ec)) {
-    if (ec) fail(FC_EIO, "cannot list " + location_.root_dir + ": " + ec.message());
-    if (!it->is_regular_file(ec)) continue;
-    if (starts_with(it->path().filename().string(), kTempPrefix)) continue;  // an upload in flight
-    std::string key = fs::relative(it->path(), root, ec).generic_string();
-    if (ec || !starts_with(key, prefix)) continue;
+  for (const std::string &key : regular_files_under(location_.root_dir)) {
+    if (!starts_with(key, prefix)) continue;
     try {
       out.push_back(head(key));
     } catch (const Error &e) {

@@ -110,6 +110,11 @@ function _M:loop(premature)
 end
 
 function _M:fail(hash, err, status)
+  if status == "EXITING" then
+    -- The worker is going away: the next worker (or node) exports again.
+    self.log("notice", "export of config %s to %s abandoned: the nginx worker is exiting", hash or "(unknown)", self.url)
+    return
+  end
   local retry_in = self.schedule:upload_failed() - now()
   self.log("err", "export of config %s to %s failed: %s (%s); retrying in %.1f s",
     hash or "(unknown)", self.url, err, status or "EINTERNAL", retry_in)
