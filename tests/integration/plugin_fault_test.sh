@@ -5,9 +5,12 @@
 # older one; a new data plane never applies a corrupt or partial download and
 # applies the good one once it arrives. Also: credentials revoked mid-run, a
 # clock 20 minutes behind, and TLS verification off (warned before every use).
-# Needs: FC_LIB_DIR, FC_CLI, FC_RGW_ENV (rgw-up.sh).
+# GCS: the same for a 503 on every upload and corrupted downloads, against
+# the strict GCS test server.
+# Needs: FC_LIB_DIR, FC_CLI, FC_RGW_ENV (rgw-up.sh), FC_GCS_ENV (tests/gcs_server/up.sh).
 source "$(dirname "$0")/lib.sh"
 source "$FC_RGW_ENV"
+source "$FC_GCS_ENV"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 WORK=$(mktemp -d /tmp/fc-plugin-fault.XXXXXX)
@@ -17,12 +20,13 @@ source "$ROOT/tests/integration/plugin_lib.sh"
 cleanup() {
   node_stop_all
   "$ROOT/tests/fault_proxy/down.sh" "$WORK/proxy" 2>/dev/null
+  "$ROOT/tests/fault_proxy/down.sh" "$WORK/gcsproxy" 2>/dev/null
   radosgw-admin -c "$FC_RGW_DIR/ceph.conf" user enable --uid fc-test >/dev/null 2>&1
   [ -n "${FC_KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-SECRETS+=("$FC_RGW_SECRET_KEY")
+SECRETS+=("$FC_RGW_SECRET_KEY" "$(sed -n '2p' "$ROOT/tests/fixtures/gcp/test-key.pem")")
 VERSION=3.9.1.0
 BUCKET=fc-plugin-fault-$RANDOM$RANDOM
 export AWS_ACCESS_KEY_ID=$FC_RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$FC_RGW_SECRET_KEY AWS_REGION=us-east-1
@@ -192,6 +196,48 @@ check_eq "$(count insecure "\[warn\].*TLS certificate verification is off (KONG_
   "verification off: a warning before each of the two uploads"
 keep_logs insecure
 node_stop insecure
+
+# === GCS ==========================================================================
+GCS_PROXY=$("$ROOT/tests/fault_proxy/up.sh" "$WORK/gcsproxy" --upstream "$FC_GCS_ENDPOINT") || exit 1
+GCS_CONTROL=http://127.0.0.1:$(cat "$WORK/gcsproxy/control_port")
+gcs_rules() { curl -fsS -X POST --data-binary "$1" "$GCS_CONTROL/rules" >/dev/null; }
+curl -fsS -X POST "$FC_GCS_ENDPOINT/_test/buckets?name=$BUCKET" >/dev/null
+GCS_ENV=(GCP_SERVICE_ACCOUNT="$(cat "$FC_GCS_SA")" STORAGE_EMULATOR_HOST="$GCS_PROXY" KONG_HARNESS_VERSION=$VERSION
+         KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS=2 KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="gcs://$BUCKET/kong")
+gcs_stored() {
+  STORAGE_EMULATOR_HOST=$FC_GCS_ENDPOINT GCP_SERVICE_ACCOUNT=$(cat "$FC_GCS_SA") KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=gcs://$BUCKET/kong \
+    cli pull --kong-version $VERSION -o "$1" 2>/dev/null
+}
+
+node_start gcs-exporter "${GCS_ENV[@]}" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+gcs_rules '[{"match":{"method":"POST","path":"^/upload/"},"fault":{"type":"status","preset":"gcs_503"}}]'
+config 21 >"$WORK/g1.json"
+deliver gcs-exporter "$WORK/g1.json"
+if wait_log gcs-exporter "export of config .* failed: objects.insert .*HTTP 503 backendError.*(ESTORAGE); retrying in" 15 2; then
+  pass "gcs 503: the export fails, and is retried"; else failed "gcs 503: the export fails, and is retried" "$(tail -3 "$(node_log gcs-exporter)")"; fi
+config 22 >"$WORK/g2.json"
+deliver gcs-exporter "$WORK/g2.json"
+sleep 1
+curl -fsS -X DELETE "$GCS_CONTROL/rules" >/dev/null
+if wait_log gcs-exporter "exported config" 20; then pass "gcs 503: stored once GCS recovers"; else failed "gcs 503: stored once GCS recovers"; fi
+if gcs_stored "$WORK/stored.json" && same_json "$WORK/g2.json" "$WORK/stored.json"; then
+  pass "gcs 503: GCS holds the latest configuration"; else failed "gcs 503: GCS holds the latest configuration"; fi
+sleep 3
+check_eq "$(count gcs-exporter "exported config")" 1 "gcs 503: one upload, of the latest"
+keep_logs gcs-exporter
+node_stop gcs-exporter
+
+gcs_rules '[{"match":{"method":"GET","path":"alt=media"},"fault":{"type":"corrupt","offset":50}}]'
+node_start gcs-importer "${GCS_ENV[@]}" KONG_CLUSTER_FALLBACK_CONFIG_IMPORT=on KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE=0.5
+if wait_log gcs-importer "import from gcs://$BUCKET/kong/$VERSION/config.json failed: integrity check failed .*(ESTORAGE)" 20 2; then
+  pass "gcs corrupted: the download is refused, and retried"; else failed "gcs corrupted: the download is refused, and retried" "$(tail -3 "$(node_log gcs-importer)")"; fi
+still_empty gcs-importer "gcs corrupted: nothing was applied"
+curl -fsS -X DELETE "$GCS_CONTROL/rules" >/dev/null
+if wait_log gcs-importer "imported config" 30; then pass "gcs corrupted: the good configuration is applied once it arrives whole"; else failed "gcs corrupted: the good configuration is applied once it arrives whole"; fi
+running_config gcs-importer "$WORK/running.json"
+if same_json "$WORK/g2.json" "$WORK/running.json"; then pass "gcs corrupted: the node runs the stored configuration"; else failed "gcs corrupted: the node runs the stored configuration"; fi
+keep_logs gcs-importer
+node_stop gcs-importer
 
 # In the sanitizer build the library runs under ASan/UBSan inside nginx.
 if grep -rqE "ERROR: AddressSanitizer|runtime error:|LeakSanitizer" "$WORK/nodes"; then
