@@ -290,7 +290,13 @@ check_rc 0 "gcs: with the key restored, push works again"
 
 # --- a store that answers a listing with 17 MiB: refused, memory stays bounded
 HUGE_PORT=$("$ROOT/scripts/free-port.sh")
-node -e 'require("http").createServer((q, r) => { r.writeHead(200, {"Content-Type": "application/xml"});
+# (and answers anything under /storage/ with a million nested JSON arrays)
+node -e 'require("http").createServer((q, r) => {
+  if (q.url.startsWith("/storage/")) {
+    r.writeHead(200, {"Content-Type": "application/json"});
+    return r.end("[".repeat(1000000));
+  }
+  r.writeHead(200, {"Content-Type": "application/xml"});
   const chunk = Buffer.alloc(1 << 20, 32); let n = 0;
   (function more() { while (n < 17) { n++; if (!r.write(chunk)) return r.once("drain", more); } r.end(); })();
 }).listen(+process.argv[1], "127.0.0.1")' "$HUGE_PORT" &
@@ -299,6 +305,9 @@ for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HUGE_PORT/" && br
 run env AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$HUGE_PORT" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/kong" "$FC_CLI" ls
 check_rc 1 "a 17 MiB listing page is refused"
 check_contains "$ERR" "the answer is larger than 16 MiB" "the error says why"
+run env STORAGE_EMULATOR_HOST="127.0.0.1:$HUGE_PORT" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="gcs://$BUCKET/kong" "$FC_CLI" ls
+check_rc 1 "a GCS listing of a million nested arrays is an error, not a crash"
+check_contains "$ERR" "the answer is not a JSON object" "the error says why"
 kill "$HUGE_PID"; wait "$HUGE_PID" 2>/dev/null; HUGE_PID=
 
 command aws --endpoint-url "$FC_RGW_ENDPOINT" s3 rb "s3://$BUCKET" --force >/dev/null 2>&1

@@ -30,7 +30,7 @@ std::time_t parse_expiration(const std::string &text) {
 // {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"} as ECS and IMDS answer.
 std::optional<ResolvedCredentials> parse_json_credentials(const std::string &body, std::string *why) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());  // iterative: deep nesting must not overflow the stack
   auto str = [&](const char *name) {
     auto it = doc.FindMember(name);
     return it != doc.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();

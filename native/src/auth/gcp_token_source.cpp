@@ -19,7 +19,7 @@ constexpr const char *kJwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-be
 // {"access_token": ..., "expires_in": ...}, or an OAuth error, as one line.
 AccessToken parse_token_response(const http::Response &resp, const std::string &where) {
   rapidjson::Document doc;
-  doc.Parse(resp.body.c_str(), resp.body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(resp.body.c_str(), resp.body.size());  // iterative: deep nesting must not overflow the stack
   if (resp.status != 200) {
     std::string why = "HTTP " + std::to_string(resp.status);
     if (!doc.HasParseError() && doc.IsObject()) {

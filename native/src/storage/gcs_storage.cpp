@@ -49,7 +49,7 @@ ObjectInfo object_info(const rapidjson::Value &v) {
 
 rapidjson::Document parse_json(const std::string &body, const std::string &what) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());  // iterative: deep nesting must not overflow the stack
   if (doc.HasParseError() || !doc.IsObject()) fail(FC_ESTORAGE, what + ": the answer is not a JSON object");
   return doc;
 }

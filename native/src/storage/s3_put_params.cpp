@@ -82,7 +82,7 @@ S3PutParams parse_s3_put_params(std::string_view json) {
   S3PutParams out;
   if (json.empty()) return out;
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());  // iterative: deep nesting must not overflow the stack
   if (doc.HasParseError())
     fail(FC_EINVAL, std::string(kSetting) + " is not valid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
                         " at byte " + std::to_string(doc.GetErrorOffset()));
