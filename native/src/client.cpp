@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "config/json_check_follower.h"
 #include "config/json_check_gate.h"
 #include "util/error.h"
 #include "util/fd_io.h"
@@ -51,6 +52,24 @@ struct FdSink : http::Sink {
     written = false;
     return true;
   }
+};
+
+// An FdSink whose file a JsonCheckFollower reads as it grows.
+struct FollowedFdSink : FdSink {
+  FollowedFdSink(int fd, std::string name, JsonCheckFollower &check) : FdSink(fd, std::move(name)), check(check) {}
+  void write(const char *p, size_t n) override {
+    FdSink::write(p, n);
+    total += n;
+    check.written(total);
+  }
+  bool restart() override {
+    if (!FdSink::restart()) return false;
+    total = 0;
+    check.restart();
+    return true;
+  }
+  JsonCheckFollower &check;
+  uint64_t total = 0;
 };
 
 // Ends a download that grows past the limit while it streams (a runaway or
@@ -263,18 +282,12 @@ void Client::get_file(const std::string &version, const std::string &path) {
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) fail_errno("cannot create a temporary file in " + dir);
   try {
-    FdSink sink(fd, tmp);
+    // Only a configuration lands at `path`: checked as it arrives, the verdict
+    // taken once the download is whole and its integrity checked.
+    JsonCheckFollower check(fd, "the downloaded configuration (" + config_url(version) + ")");
+    FollowedFdSink sink(fd, tmp, check);
     download(version, sink);
-    // Only a configuration lands at `path`: the same check an upload gets.
-    off_t offset = 0;
-    check_json_object_chunks(
-        [&](char *out, size_t cap) {
-          ssize_t n = ::pread(fd, out, cap, offset);
-          if (n < 0) fail_errno("cannot read " + tmp);
-          offset += n;
-          return static_cast<size_t>(n);
-        },
-        "the downloaded configuration (" + config_url(version) + ")");
+    check.finish();
     // Atomic (renamed when complete) but not fsynced: a pulled copy is not the backup.
     if (::fchmod(fd, 0644) != 0) fail_errno("cannot write " + tmp);
     if (::close(fd) != 0) {
