@@ -165,10 +165,12 @@ import_case stalled '[{"match":{"method":"GET","path":"/config.json"},"fault":{"
   "GetObject .*no byte moved for 1000 ms (stall timeout) (2 attempts) (ENETWORK)"
 
 # === a clock 20 minutes behind: RGW says RequestTimeTooSkewed, the library signs
-# with RGW's time (libfaketime in nginx; after the sanitizer runtime if any)
+# with RGW's time. libfaketime goes into nginx first: after the sanitizer
+# runtime it hangs at start, and before it ASan must be told to allow that.
 SKEW_NODE=(FAKETIME=-20m FAKETIME_DONT_FAKE_MONOTONIC=1)
-SKEW_PRELOAD="${FC_NODE_LD_PRELOAD:+$FC_NODE_LD_PRELOAD:}/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
-FC_NODE_LD_PRELOAD=$SKEW_PRELOAD node_start skewed "${FAULT_ENV[@]}" "${SKEW_NODE[@]}" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on \
+SKEW_PRELOAD="/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1${FC_NODE_LD_PRELOAD:+:$FC_NODE_LD_PRELOAD}"
+SKEW_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+FC_NODE_LD_PRELOAD=$SKEW_PRELOAD ASAN_OPTIONS=$SKEW_ASAN node_start skewed "${FAULT_ENV[@]}" "${SKEW_NODE[@]}" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on \
   KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/skew" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
 config 8 >"$WORK/c8.json"
 deliver skewed "$WORK/c8.json"
@@ -177,7 +179,7 @@ expect_stored skew "$WORK/c8.json" "skewed clock: the store holds the configurat
 check_eq "$(count skewed "failed")" 0 "skewed clock: not even one failed attempt was reported"
 keep_logs skewed
 node_stop skewed
-FC_NODE_LD_PRELOAD=$SKEW_PRELOAD node_start skewed-importer "${FAULT_ENV[@]}" "${SKEW_NODE[@]}" KONG_CLUSTER_FALLBACK_CONFIG_IMPORT=on \
+FC_NODE_LD_PRELOAD=$SKEW_PRELOAD ASAN_OPTIONS=$SKEW_ASAN node_start skewed-importer "${FAULT_ENV[@]}" "${SKEW_NODE[@]}" KONG_CLUSTER_FALLBACK_CONFIG_IMPORT=on \
   KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/skew" KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE=0.5
 if wait_log skewed-importer "imported config" 20; then pass "skewed clock: the import succeeds"; else failed "skewed clock: the import succeeds" "$(tail -3 "$(node_log skewed-importer)")"; fi
 keep_logs skewed-importer
