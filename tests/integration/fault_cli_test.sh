@@ -82,6 +82,11 @@ upload_path() { [ "$1" = s3 ] && echo "/$BUCKET/kong/" || echo "^/upload/storage
 media_path() { [ "$1" = s3 ] && echo "/$BUCKET/kong/.*/config.json" || echo "alt=media"; }
 upload_method() { [ "$1" = s3 ] && echo PUT || echo POST; }
 preset_5xx() { [ "$1" = s3 ] && echo s3_slowdown || echo gcs_503; }
+check_stored() { # check_stored STORAGE VERSION FILE DESCRIPTION: the store holds FILE's bytes
+  run direct "$1" pull --kong-version "$2" -o "$WORK/check.json"
+  check_same_file "$3" "$WORK/check.json" "$4"
+  rm -f "$WORK/check.json"
+}
 error_line() { # the failure is one line, says it is an error
   check_one_line "$ERR" "$1: the error is one line"
   check_contains "$ERR" "fallback-config: error:" "$1: the line says it is an error"
@@ -104,9 +109,7 @@ for st in s3 gcs; do
   run via $st push "$WORK/v2.json" --kong-version 3.9.1.0
   check_rc 0 "$st: push succeeds after two 503 answers"
   check_eq "$(fired $st 0)" 2 "$st: both 503 answers were seen and retried"
-  run direct $st pull --kong-version 3.9.1.0 -o "$WORK/check.json"
-  check_same_file "$WORK/v2.json" "$WORK/check.json" "$st: the store holds the pushed bytes"
-  rm -f "$WORK/check.json"
+  check_stored $st 3.9.1.0 "$WORK/v2.json" "$st: the store holds the pushed bytes"
 
   # --- 500/503 that last: bounded attempts, then one clear line
   rules $st '[{"match":{"method":"GET","path":"'"$(media_path $st)"'"},"fault":{"type":"status","preset":"'"$([ $st = s3 ] && echo s3_internal || echo gcs_503)"'"}}]'
@@ -138,25 +141,19 @@ for st in s3 gcs; do
   run via $st push "$WORK/v2.json" --kong-version 3.9.2.0 --retry-attempts 20
   wait
   check_rc 0 "$st: push succeeds once the store accepts connections again"
-  run direct $st pull --kong-version 3.9.2.0 -o "$WORK/check.json"
-  check_same_file "$WORK/v2.json" "$WORK/check.json" "$st: what was pushed during the outage is stored"
-  rm -f "$WORK/check.json"
+  check_stored $st 3.9.2.0 "$WORK/v2.json" "$st: what was pushed during the outage is stored"
 
   # --- reset mid-upload: once (retried), then always (the stored object stays)
   rules $st '[{"match":{"method":"'"$(upload_method $st)"'","path":"'"$(upload_path $st)"'"},"times":1,"fault":{"type":"reset_request","after_bytes":50000}}]'
   run via $st push "$WORK/big.json" --kong-version 3.9.3.0
   check_rc 0 "$st: a reset mid-upload is retried"
   check_eq "$(fired $st 0)" 1 "$st: the reset happened"
-  run direct $st pull --kong-version 3.9.3.0 -o "$WORK/check.json"
-  check_same_file "$WORK/big.json" "$WORK/check.json" "$st: the retried upload stored every byte"
-  rm -f "$WORK/check.json"
+  check_stored $st 3.9.3.0 "$WORK/big.json" "$st: the retried upload stored every byte"
   rules $st '[{"match":{"method":"'"$(upload_method $st)"'","path":"'"$(upload_path $st)"'"},"fault":{"type":"reset_request","after_bytes":50000}}]'
   run via $st push "$WORK/big2.json" --kong-version 3.9.3.0 --retry-attempts 2
   check_rc 1 "$st: uploads that are always reset fail"
   error_line "$st reset upload"
-  run direct $st pull --kong-version 3.9.3.0 -o "$WORK/check.json"
-  check_same_file "$WORK/big.json" "$WORK/check.json" "$st: a broken upload never replaced the stored configuration"
-  rm -f "$WORK/check.json"
+  check_stored $st 3.9.3.0 "$WORK/big.json" "$st: a broken upload never replaced the stored configuration"
 
   # --- reset mid-download
   rules $st '[{"match":{"method":"GET","path":"'"$(media_path $st)"'"},"times":1,"fault":{"type":"reset_response","after_bytes":50000}}]'
