@@ -236,7 +236,12 @@ kill "$IMDS_PID" 2>/dev/null; wait "$IMDS_PID" 2>/dev/null
 # report there is a failure even if the scenarios passed.
 reports=$(grep -l -E "ERROR: AddressSanitizer|runtime error:|worker process [0-9]+ exited on signal" \
   "$FC_NODES_DIR"/*/logs/*.log 2>/dev/null || true)
-check_eq "$reports" "" "no sanitizer report and no crashed worker in any node"
+if [ -z "$reports" ]; then
+  pass "no sanitizer report and no crashed worker in any node"
+else  # show what happened: the logs go with the work directory
+  failed "no sanitizer report and no crashed worker in any node" \
+    "$(grep -h -B2 -A30 -E "ERROR: AddressSanitizer|runtime error:|worker process [0-9]+ exited on signal" $reports | head -80)"
+fi
 leftover=$(pgrep -f "nginx -p $WORK" || true)
 check_eq "$leftover" "" "no nginx process is left behind"
 finish
