@@ -1,6 +1,7 @@
 // `fallback-config sign`: parse_raw_request() on a pasted HTTP request, then
 // SigV4 over what it parsed, under both rule sets, so that the canonical URI,
-// query string and header code sees hostile paths, queries and headers too.
+// query string and header code sees hostile paths, queries, headers and
+// folded header lines too.
 // Input: the raw request.
 #include <cstddef>
 #include <cstdint>
@@ -9,7 +10,7 @@
 
 #include "auth/sigv4.h"
 #include "check.h"
-#include "http/raw_request.h"
+#include "auth/raw_request.h"
 #include "util/error.h"
 
 namespace {
@@ -62,19 +63,20 @@ void check_signature(const fc::sigv4::Signature &sig) {
 
 void sign(const fc::sigv4::Signer &signer, const fc::RawRequest &raw, const fc::AwsCredentials &credentials,
           fc::sigv4::Rules rules, bool normalize_path) {
+  fc::sigv4::Request request;
+  try {
+    request = raw.for_signing(rules);
+  } catch (const fc::Error &e) {
+    FUZZ_CHECK(rules == fc::sigv4::Rules::S3 && e.status() == FC_EINVAL);  // only S3 decodes the path
+    return;
+  }
+  FUZZ_CHECK(is_lower_hex(request.payload_hash, 64));
   fc::sigv4::Params params{credentials, "us-east-1", rules == fc::sigv4::Rules::S3 ? "s3" : "execute-api",
                            kTime, rules, normalize_path};
-  fc::sigv4::Signature sig = signer.sign(raw.request, params);
+  fc::sigv4::Signature sig = signer.sign(request, params);
   check_signature(sig);
   // The second signature comes from the cached signing key: it must not differ.
-  FUZZ_CHECK(signer.sign(raw.request, params).signature == sig.signature);
-
-  if (!sig.amz_date.empty()) {  // a streaming upload: sign its chunks too
-    fc::sigv4::ChunkSigner chunks(sig);
-    std::string_view body = raw.body;
-    for (size_t at = 0; at < body.size(); at += 64) FUZZ_CHECK(is_lower_hex(chunks.sign_next(body.substr(at, 64)), 64));
-    FUZZ_CHECK(is_lower_hex(chunks.sign_next({}), 64));
-  }
+  FUZZ_CHECK(signer.sign(request, params).signature == sig.signature);
 }
 
 }  // namespace
@@ -87,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(e.status() == FC_EINVAL);
     return 0;
   }
-  FUZZ_CHECK(!raw.request.method.empty() && is_lower_hex(raw.request.payload_hash, 64));
+  FUZZ_CHECK(!raw.method.empty() && raw.path.front() == '/');
 
   static const fc::sigv4::Signer signer;  // one for the whole run, as the library keeps one
   sign(signer, raw, kCredentials, fc::sigv4::Rules::S3, false);

@@ -7,58 +7,19 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "fallback_config.h"
+#include "setting_flags.h"
 
 namespace fc::cli {
 
 namespace {
 
-const char *const kStorageOptions =
-    "Storage options (each overrides its environment variable):\n"
-    "  --storage URL         s3://<bucket>/<prefix>, gcs://<bucket>/<prefix> or file:///<dir>\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_STORAGE)\n"
-    "  --endpoint URL        S3-compatible endpoint, path-style (AWS_CONFIG_STORAGE_ENDPOINT)\n"
-    "  --region REGION       AWS region (AWS_REGION, then AWS_DEFAULT_REGION)\n"
-    "  --gcs-endpoint URL    GCS endpoint, e.g. an emulator (STORAGE_EMULATOR_HOST)\n"
-    "  --max-download-bytes N  refuse a download larger than N bytes (default 256 MiB)\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_MAX_DOWNLOAD_BYTES)\n"
-    "  --retry-attempts N    tries per request, the first included (default 4)\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_RETRY_ATTEMPTS)\n"
-    "  --retry-deadline S    seconds for all tries of one request (default 120)\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_RETRY_DEADLINE)\n"
-    "  --connect-timeout S   seconds to connect (default 5; KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT)\n"
-    "  --stall-timeout S     seconds without a byte before a transfer is given up (default 30)\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_STALL_TIMEOUT)\n"
-    "  --ca-bundle FILE      PEM file of the CAs to trust for https\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE, then AWS_CA_BUNDLE)\n"
-    "  --tls-verify off      do not verify certificates (insecure; warned about on every run)\n"
-    "                        (KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY)\n"
-    "S3 credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
-    "GCS tokens come from the service-account key in GCP_SERVICE_ACCOUNT (JSON) or the file\n"
-    "GOOGLE_APPLICATION_CREDENTIALS names, else from the metadata server (GCE_METADATA_HOST);\n"
-    "STORAGE_EMULATOR_HOST points gcs:// at another endpoint.\n";
-
-struct SettingsDeleter {
-  void operator()(fc_settings *s) const { fc_settings_free(s); }
-};
 struct ClientDeleter {
   void operator()(fc_client *c) const { fc_client_free(c); }
 };
-using SettingsPtr = std::unique_ptr<fc_settings, SettingsDeleter>;
 using ClientPtr = std::unique_ptr<fc_client, ClientDeleter>;
-
-// A failed library call: its status picks the exit code, its message is printed.
-struct Failure {
-  int status;
-  std::string message;
-};
-
-void check(int status, const char *errbuf) {
-  if (status != FC_OK) throw Failure{status, errbuf};
-}
 
 int exit_code_for(int status) {
   if (status == FC_EINVAL) return kUsage;
@@ -66,51 +27,44 @@ int exit_code_for(int status) {
   return kFailure;
 }
 
-std::string hostname() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
+std::string owned(char *s) {
+  std::string out = s ? s : "";
+  fc_free(s);
+  return out;
 }
 
-// The environment first, then the flags on top of it.
-SettingsPtr load_settings(const Args &args) {
-  SettingsPtr settings(fc_settings_new());
-  if (!settings) throw Failure{FC_EINTERNAL, "out of memory"};
+// A setting's value ("" when it has none), and whether it has one.
+bool setting_value(fc_settings *settings, const char *name, std::string *value) {
   char err[FC_ERRBUF_LEN];
-  check(fc_settings_load_env(settings.get(), err, sizeof err), err);
-  check(fc_settings_set(settings.get(), "uploader", args.value("uploader", "fallback-config-cli@" + hostname()).c_str(),
-                        err, sizeof err),
-        err);
-  static const std::pair<const char *, const char *> kFlagToSetting[] = {
-      {"storage", "storage"},           {"endpoint", "endpoint"},          {"region", "region"},
-      {"s3-put-params", "s3_put_params"}, {"page-size", "list_page_size"}, {"gcs-endpoint", "gcs_endpoint"},
-      {"max-download-bytes", "max_download_bytes"}, {"retry-attempts", "retry_attempts"},
-      {"retry-deadline", "retry_deadline"}, {"ca-bundle", "ca_bundle"}, {"tls-verify", "tls_verify"},
-      {"connect-timeout", "connect_timeout"}, {"stall-timeout", "stall_timeout"}};
-  for (const auto &[flag, setting] : kFlagToSetting)
-    if (args.values.count(flag)) check(fc_settings_set(settings.get(), setting, args.value(flag).c_str(), err, sizeof err), err);
-  return settings;
+  char *v = nullptr;
+  check(fc_settings_get(settings, name, &v, nullptr, err, sizeof err), err);
+  bool has = v != nullptr;
+  *value = owned(v);
+  return has;
+}
+
+// Says which flag or variable is missing, in the CLI's words.
+void require_setting(fc_settings *settings, const char *name, const std::string &why) {
+  std::string value;
+  if (setting_value(settings, name, &value)) return;
+  const fc_setting_info *info = setting_info(name);
+  std::string message = why + ": pass " + flag_or_variable(*info);
+  if (info->flag && info->variables[0]) message += " or set " + std::string(info->variables[0]);
+  throw Failure{FC_EINVAL, message};
 }
 
 ClientPtr make_client(const Args &args) {
   SettingsPtr settings = load_settings(args);
+  require_setting(settings.get(), "storage", "no storage");
   char err[FC_ERRBUF_LEN];
   fc_client *client = nullptr;
-  int st = fc_client_new(settings.get(), &client, err, sizeof err);
-  if (st == FC_EINVAL && std::string(err).rfind("storage URL is empty", 0) == 0)
-    throw Failure{st, "no storage: set KONG_CLUSTER_FALLBACK_CONFIG_STORAGE or pass --storage"};
-  check(st, err);
+  check(fc_client_new(settings.get(), &client, err, sizeof err), err);
   if (!fc_client_tls_verify(client))
     std::cerr << "fallback-config: warning: TLS certificate verification is off (tls_verify): "
                  "anyone on the path can read and replace the configuration\n";
   return ClientPtr(client);
 }
 
-std::string owned(char *s) {
-  std::string out = s ? s : "";
-  fc_free(s);
-  return out;
-}
 
 // --kong-version, or else the newest version that has a configuration.
 std::string version_or_newest(const Args &args, fc_client *client) {
@@ -265,15 +219,12 @@ int cmd_sign(const Args &args) {
     throw Failure{FC_EINVAL, "--show must be all, canonical-request, string-to-sign, authorization or headers"};
 
   SettingsPtr settings = load_settings(args);
-  std::string region = args.value("region");
-  if (region.empty()) {
-    const char *env = std::getenv("AWS_REGION");
-    if (!env || !*env) env = std::getenv("AWS_DEFAULT_REGION");
-    region = env ? env : "";
-  }
+  require_setting(settings.get(), "region", "sign needs the region of the credential scope");
   std::string service = args.value("service", args.has("s3") ? "s3" : "");
+  if (service.empty()) throw Failure{FC_EINVAL, "--service is required without --s3"};
   std::string time = args.value("time");
-  fc_sign_options options{region.c_str(), service.c_str(), time.c_str(), args.has("s3") ? 1 : 0,
+  // NULL region: the settings' (the flag's, or the environment's).
+  fc_sign_options options{nullptr, service.c_str(), time.c_str(), args.has("s3") ? 1 : 0,
                           args.has("no-normalize") ? 0 : 1};
   char err[FC_ERRBUF_LEN];
   fc_sign_result *result = nullptr;
@@ -286,6 +237,31 @@ int cmd_sign(const Args &args) {
     std::printf("---- canonical request ----\n%s\n---- string to sign ----\n%s\n---- headers to add ----\n%s",
                 result->canonical_request, result->string_to_sign, result->signed_headers);
   fc_sign_result_free(result);
+  return kOk;
+}
+
+// Every setting, its value and where it came from; or one setting's value.
+int cmd_settings(const Args &args) {
+  expect_positional(args, 0, 1, "");
+  SettingsPtr settings = load_settings(args);
+  char err[FC_ERRBUF_LEN];
+  if (!args.positional.empty()) {
+    const fc_setting_info *info = setting_info(args.positional[0]);
+    if (!info) throw Failure{FC_EINVAL, "no setting is called '" + args.positional[0] + "'"};
+    if (info->secret) throw Failure{FC_EINVAL, std::string(info->name) + " is a secret: it is never printed"};
+    std::string value;
+    if (setting_value(settings.get(), info->name, &value)) std::printf("%s\n", value.c_str());
+    return kOk;
+  }
+  std::printf("%-40s %-30s %s\n", "SETTING", "VALUE", "FROM");
+  for (size_t i = 0; const fc_setting_info *info = fc_setting_info_at(i); ++i) {
+    char *value = nullptr, *source = nullptr;
+    check(fc_settings_get(settings.get(), info->name, info->secret ? nullptr : &value, &source, err, sizeof err), err);
+    std::string shown = info->secret ? (source ? "(set)" : "-") : (value ? value : "-");
+    std::printf("%-40s %-30s %s\n", info->name, shown.c_str(), source ? source : (value ? "default" : "-"));
+    fc_free(value);
+    fc_free(source);
+  }
   return kOk;
 }
 
@@ -307,9 +283,7 @@ const Command kCommands[] = {
      "declarative configuration); anything else is refused before a byte is sent. The\n"
      "file is streamed, never held in memory whole.\n\n"
      "  --kong-version VERSION  the gateway version segment of the key (required)\n"
-     "  --uploader ID           node id recorded with the object (default: fallback-config-cli@<host>)\n"
-     "  --if-generation-match N gcs:// only: store only if the object's generation is N (0: new)\n"
-     "  --s3-put-params JSON    extra PutObject parameters (KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG)\n",
+     "  --if-generation-match N gcs:// only: store only if the object's generation is N (0: new)\n",
      run_guarded<cmd_push>},
     {"pull", "download a configuration",
      "Usage: fallback-config pull [-o FILE] [--kong-version VERSION] [options]\n\n"
@@ -320,8 +294,7 @@ const Command kCommands[] = {
     {"ls", "list versions and objects under the prefix",
      "Usage: fallback-config ls [options]\n\n"
      "Lists every object under the prefix with its gateway version (- for objects that\n"
-     "are not a <version>/config.json), size and modification time.\n\n"
-     "  --page-size N     keys per listing request, 1 to 1000 (default 1000)\n",
+     "are not a <version>/config.json), size and modification time.\n",
      run_guarded<cmd_ls>},
     {"stat", "show size, time, etag and uploader of a configuration",
      "Usage: fallback-config stat [--kong-version VERSION] [options]\n\n"
@@ -343,17 +316,23 @@ const Command kCommands[] = {
      "                            [--s3 | --no-normalize] [--show WHAT]\n\n"
      "Reads a raw HTTP/1.1 request (request line, headers, blank line, body) from FILE or\n"
      "standard input and signs it with the credentials in AWS_ACCESS_KEY_ID,\n"
-     "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Every header present is signed;\n"
-     "x-amz-date (and with --s3, x-amz-content-sha256) is added. Compare the canonical\n"
-     "request with the one S3 returns in a SignatureDoesNotMatch error. The session\n"
-     "token is shown as <AWS_SESSION_TOKEN>.\n\n"
-     "  --region REGION   region of the credential scope (default: AWS_REGION)\n"
+     "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Every header present is signed (folded\n"
+     "lines joined); x-amz-date (and with --s3, x-amz-content-sha256) is added. Compare the\n"
+     "canonical request with the one S3 returns in a SignatureDoesNotMatch error. The\n"
+     "session token is shown as <AWS_SESSION_TOKEN>.\n\n"
      "  --service NAME    service of the credential scope (default with --s3: s3)\n"
      "  --time TIME       ISO 8601 UTC signing time, e.g. 2013-05-24T00:00:00Z (default: now)\n"
-     "  --s3              S3 rules: path encoded once, never normalised, payload hash header\n"
-     "  --no-normalize    generic rules without path normalisation\n"
+     "  --s3              S3 rules: the decoded path encoded once, never normalised, payload hash header\n"
+     "  --no-normalize    generic rules without path normalisation (the path as written, encoded once more)\n"
      "  --show WHAT       all (default), canonical-request, string-to-sign, authorization, headers\n",
      run_guarded<cmd_sign>},
+    {"settings", "show every setting, its value and where it came from",
+     "Usage: fallback-config settings [NAME] [options]\n\n"
+     "Shows every setting, its value and where the value came from (an environment\n"
+     "variable, a flag, or the default); secrets show as (set). With NAME, prints that\n"
+     "setting's value alone. An invalid value exits 2 with the one-line error the plugin\n"
+     "gives for it.\n",
+     run_guarded<cmd_settings>},
 };
 
 }  // namespace
@@ -367,6 +346,5 @@ const Command *find_command(const std::string &name) {
   return nullptr;
 }
 
-std::string storage_options_help() { return kStorageOptions; }
 
 }  // namespace fc::cli

@@ -20,7 +20,5 @@ struct Command {
 const Command *find_command(const std::string &name);
 const Command *commands_begin();
 const Command *commands_end();
-// The storage options and environment variables every command shares.
-std::string storage_options_help();
 
 }  // namespace fc::cli

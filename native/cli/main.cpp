@@ -6,17 +6,19 @@
 #include "args.h"
 #include "commands.h"
 #include "fallback_config.h"
+#include "setting_flags.h"
 
 namespace {
 
 void print_usage(std::ostream &out) {
   out << "Usage: fallback-config [options] <command> [arguments]\n\n"
          "Pushes, pulls and inspects Kong fallback configurations in S3, S3-compatible\n"
-         "storage or a directory, with Kong's environment variables.\n\nCommands:\n";
+         "storage, Google Cloud Storage or a directory, with Kong's environment variables.\n\nCommands:\n";
   for (auto *c = fc::cli::commands_begin(); c != fc::cli::commands_end(); ++c)
-    out << "  " << c->name << std::string(8 - std::string(c->name).size(), ' ') << c->synopsis << "\n";
-  out << "\n" << fc::cli::storage_options_help()
-      << "\nRun 'fallback-config <command> --help' for a command's options.\n"
+    out << "  " << c->name << std::string(10 - std::string(c->name).size(), ' ') << c->synopsis << "\n";
+  out << "\n" << fc::cli::setting_flags_help() << "\n" << fc::cli::environment_help()
+      << "\nRun 'fallback-config <command> --help' for a command's options, and\n"
+         "'fallback-config settings' for every setting's value and where it came from.\n"
          "Exit status: 0 success, 1 failure, 2 invalid usage or input, 3 no configuration found.\n";
 }
 
@@ -24,8 +26,9 @@ void print_usage(std::ostream &out) {
 
 int main(int argc, char **argv) {
   fc::cli::OptionSpec spec;
-  spec.with_value = {"storage", "endpoint", "region", "kong-version", "uploader", "s3-put-params", "if-generation-match", "gcs-endpoint", "max-download-bytes",
-                     "ca-bundle", "tls-verify", "retry-attempts", "retry-deadline", "connect-timeout", "stall-timeout", "o", "output", "service", "time", "show", "page-size"};
+  // Command options; the settings' flags come from the library's table.
+  spec.with_value = {"kong-version", "if-generation-match", "o", "output", "service", "time", "show"};
+  for (const std::string &flag : fc::cli::setting_flags()) spec.with_value.insert(flag);
   spec.boolean = {"help", "s3", "no-normalize", "version"};
   fc::cli::Args args;
   try {
@@ -49,7 +52,7 @@ int main(int argc, char **argv) {
     return fc::cli::kUsage;
   }
   if (args.has("help")) {
-    std::cout << command->help << "\n" << fc::cli::storage_options_help();
+    std::cout << command->help << "\n" << fc::cli::setting_flags_help();
     return fc::cli::kOk;
   }
   return command->run(args);

@@ -30,7 +30,7 @@ extern "C" {
 #define FC_API
 #endif
 
-#define FC_ERRBUF_LEN 512
+enum { FC_ERRBUF_LEN = 512 };
 
 typedef enum fc_status {
   FC_OK = 0,
@@ -59,24 +59,75 @@ FC_API void fc_free(void *p);
 /* ---- settings ---------------------------------------------------------- */
 
 /*
- * Settings are name/value strings. Names:
- *   storage            s3://bucket/prefix, gcs://bucket/prefix or file:///dir
- *   endpoint           S3-compatible endpoint URL (path-style addressing)
- *   region             AWS region
- *   access_key_id, secret_access_key, session_token
- *   s3_put_params      JSON object of extra PutObject parameters (AWS SDK names)
- *   uploader           node id recorded with each upload
- *   connect_timeout_ms connection timeout (default 5000)
- *   stall_timeout_ms   abort a transfer that moves no byte for this long (default 30000)
- *   list_page_size     keys per listing request, 1 to 1000 (default 1000)
- * An empty value unsets the setting.
+ * Every setting is described once, in the library's table of settings: its
+ * name, the environment variables it is read from (highest precedence first),
+ * the CLI's flag, the plugin config field, its default, kind, limits and one
+ * line of help. fc_setting_info_at enumerates it; the CLI's flags and help,
+ * the plugin's environment capture and docs/configuration.md come from it.
+ */
+typedef enum fc_setting_kind {
+  FC_SETTING_TEXT = 0,        /* one line of text */
+  FC_SETTING_PATH = 1,        /* a file path (one line) */
+  FC_SETTING_URL = 2,         /* an http:// or https:// URL with a host, no credentials */
+  FC_SETTING_STORAGE = 3,     /* a storage URL: s3://, gcs:// or file:/// */
+  FC_SETTING_JSON = 4,        /* a JSON object */
+  FC_SETTING_ON_OFF = 5,      /* on or off (true or false), in any case */
+  FC_SETTING_AWS_BOOLEAN = 6, /* "true" in any case is true, anything else false, as the AWS SDKs read it */
+  FC_SETTING_SECONDS = 7,     /* a decimal number of seconds within [min, max] (millisecond resolution) */
+  FC_SETTING_INTEGER = 8      /* a whole number within [min, max] */
+} fc_setting_kind;
+
+enum { FC_SETTING_MAX_VARIABLES = 4 };
+
+typedef struct fc_setting_info {
+  const char *name;                                /* fc_settings_set's name, e.g. "connect_timeout" */
+  const char *variables[FC_SETTING_MAX_VARIABLES]; /* highest precedence first, NULL after the last */
+  const char *flag;                                /* the CLI's flag without "--", or NULL */
+  const char *plugin_field;                        /* the plugin config's field (config.<field>), or NULL */
+  const char *value_name;                          /* the value in help texts, e.g. "SECONDS" */
+  const char *default_value;                       /* as text, or NULL when unset by default */
+  const char *help;                                /* one line */
+  int kind;                                        /* fc_setting_kind */
+  double min, max;                                 /* limits of the SECONDS and INTEGER kinds */
+  int secret;                                      /* never printed, logged or read back */
+  int plugin_only;                                 /* the plugin's own; the library only checks it */
+} fc_setting_info;
+
+/* The table, in a fixed order; NULL past the end. Static storage. */
+FC_API const fc_setting_info *fc_setting_info_at(size_t index);
+
+/*
+ * A settings object holds values by setting name. An empty value unsets a
+ * setting (back to its default). Errors name where the value came from: the
+ * environment variable, the caller's `source` (a CLI flag, a plugin config
+ * field), else the setting's name; they never contain a secret value.
  */
 FC_API fc_settings *fc_settings_new(void);
 FC_API void fc_settings_free(fc_settings *settings);
 FC_API int fc_settings_set(fc_settings *settings, const char *name, const char *value,
                            char *errbuf, size_t errbuf_len);
-/* Reads Kong's and AWS's environment variables (see README) into the settings. */
+/* Like fc_settings_set; errors name `source` (NULL: the setting's name). */
+FC_API int fc_settings_set_from(fc_settings *settings, const char *name, const char *value, const char *source,
+                                char *errbuf, size_t errbuf_len);
+/*
+ * Sets what an environment variable of the table says (an empty value is
+ * ignored, as unset). A variable of lower precedence never replaces a value
+ * from one of higher precedence, nor one set explicitly, whatever the order of
+ * the calls; its value is checked all the same. FC_EINVAL for a variable the
+ * table does not know.
+ */
+FC_API int fc_settings_set_env(fc_settings *settings, const char *variable, const char *value,
+                               char *errbuf, size_t errbuf_len);
+/* fc_settings_set_env for every variable of the table that this process's environment sets. */
 FC_API int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len);
+/*
+ * A setting's value in canonical form ("on", "2.5", ...), its default when
+ * unset, NULL when it has neither; and where it came from (the variable, the
+ * source, the name), NULL for a default. Release both with fc_free; either
+ * out-pointer may be NULL. A secret's value is never read back: FC_EINVAL.
+ */
+FC_API int fc_settings_get(const fc_settings *settings, const char *name, char **out_value, char **out_source,
+                           char *errbuf, size_t errbuf_len);
 
 /* ---- client ------------------------------------------------------------ */
 
@@ -101,6 +152,10 @@ FC_API int fc_client_config_url(const fc_client *client, const char *version, ch
 FC_API int fc_client_put(fc_client *client, const char *version, const char *data, size_t len,
                          char *errbuf, size_t errbuf_len);
 
+/* Like fc_client_put, streaming the file from disk (constant memory). */
+FC_API int fc_client_put_file(fc_client *client, const char *version, const char *path,
+                              char *errbuf, size_t errbuf_len);
+
 /*
  * Like fc_client_put_file, stored only if the object's current generation is
  * `generation` ("0": only if there is none); else FC_EPRECONDITION and nothing
@@ -108,24 +163,7 @@ FC_API int fc_client_put(fc_client *client, const char *version, const char *dat
  */
 FC_API int fc_client_put_file_if_generation(fc_client *client, const char *version, const char *path,
                                             const char *generation, char *errbuf, size_t errbuf_len);
-/* Like fc_client_put, streaming the file from disk (constant memory). */
-FC_API int fc_client_put_file(fc_client *client, const char *version, const char *path,
-                              char *errbuf, size_t errbuf_len);
 
-/*
- * S3 storage: which credential provider of the chain answered (environment,
- * shared files, web identity, ECS container, EC2 instance profile), the access
- * key id masked but for its last four characters, and when the credentials
- * expire (unix seconds, 0: never). Looks them up if needed. Never returns a secret.
- */
-FC_API int fc_client_credentials_source(fc_client *client, char **out_provider, char **out_key_hint,
-                                        int64_t *out_expires_at, char *errbuf, size_t errbuf_len);
-/*
- * 1 when the client verifies https certificates and host names (always, unless
- * the tls_verify setting is off), 0 when not: callers warn on every use then.
- * 0 for a NULL client.
- */
-FC_API int fc_client_tls_verify(const fc_client *client);
 /* Downloads a version's configuration into a new buffer (release with fc_free). */
 FC_API int fc_client_get(fc_client *client, const char *version, char **out_data,
                          size_t *out_len, char *errbuf, size_t errbuf_len);
@@ -144,6 +182,22 @@ FC_API int fc_client_get_fd(fc_client *client, const char *version, int fd,
 
 FC_API int fc_client_delete(fc_client *client, const char *version,
                             char *errbuf, size_t errbuf_len);
+
+/*
+ * S3 storage: which credential provider of the chain answered (environment,
+ * shared files, web identity, ECS container, EC2 instance profile), the access
+ * key id masked but for its last four characters, and when the credentials
+ * expire (unix seconds, 0: never). Looks them up if needed. Never returns a secret.
+ */
+FC_API int fc_client_credentials_source(fc_client *client, char **out_provider, char **out_key_hint,
+                                        int64_t *out_expires_at, char *errbuf, size_t errbuf_len);
+
+/*
+ * 1 when the client verifies https certificates and host names (always, unless
+ * the tls_verify setting is off), 0 when not: callers warn on every use then.
+ * 0 for a NULL client.
+ */
+FC_API int fc_client_tls_verify(const fc_client *client);
 
 typedef struct fc_object_info {
   char *key;             /* storage key, relative to the bucket (or the file root) */
@@ -178,7 +232,7 @@ FC_API int fc_client_newest_version(fc_client *client, char **out_version,
  */
 typedef struct fc_job fc_job;
 
-#define FC_JOB_RUNNING (-1)
+enum { FC_JOB_RUNNING = -1 };
 
 /*
  * Queues an upload of `data`, read in place: the buffer must stay valid until
@@ -191,8 +245,6 @@ FC_API int fc_client_put_async(fc_client *client, const char *version, const cha
  * string.buffer in the exporter's framing (see src/config/serialized_config.h):
  * the worker thread turns it into JSON, so the event loop that serialized it
  * never pays for JSON encoding. Tables become JSON as lua-cjson writes them.
- * Once the job succeeded, fc_job_take_data gives the uploaded JSON's SHA-256
- * in hex.
  */
 FC_API int fc_client_put_async_serialized(fc_client *client, const char *version, const char *data, size_t len,
                                           fc_job **out, char *errbuf, size_t errbuf_len);
@@ -204,6 +256,12 @@ FC_API int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
 /* Moves a finished download's bytes out (release with fc_free). */
 FC_API int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf, size_t errbuf_len);
 /*
+ * The SHA-256 (64 lowercase hex digits and a NUL, so out_len >= 65) of the
+ * configuration a finished job uploaded or downloaded: the one name of a
+ * configuration that every node and the stored object agree on.
+ */
+FC_API int fc_job_sha256(fc_job *job, char *out, size_t out_len, char *errbuf, size_t errbuf_len);
+/*
  * Releases the caller's handle. A job still running finishes on its own (an
  * upload stops reading the caller's buffer and fails); its client stays alive
  * until then, even if fc_client_free was called.
@@ -213,9 +271,9 @@ FC_API void fc_job_free(fc_job *job);
 /* ---- debugging: SigV4 ----------------------------------------------------- */
 
 typedef struct fc_sign_options {
-  const char *region;  /* required */
+  const char *region;  /* NULL or "": the settings' region */
   const char *service; /* required, e.g. "s3" */
-  const char *time;    /* ISO 8601, e.g. 2013-05-24T00:00:00Z or 20130524T000000Z */
+  const char *time;    /* ISO 8601, e.g. 2013-05-24T00:00:00Z or 20130524T000000Z; NULL or "": now */
   int s3;              /* 1: S3 rules; 0: the generic rules other AWS services use */
   int normalize_path;  /* generic rules only: 1 to normalise the path (the default) */
 } fc_sign_options;
@@ -229,8 +287,11 @@ typedef struct fc_sign_result {
 
 /*
  * Signs a raw HTTP/1.1 request (request line, headers, blank line, body) with the
- * credentials in settings. Every header present is signed; x-amz-date (and with s3,
- * x-amz-content-sha256) is added. Release the result with fc_sign_result_free.
+ * credentials in settings. Every header present is signed (folded lines joined);
+ * x-amz-date (and with s3, x-amz-content-sha256) is added. S3 rules sign the
+ * decoded path encoded once; the generic rules the path as written, normalised
+ * unless normalize_path is 0, encoded once more. Release the result with
+ * fc_sign_result_free.
  */
 FC_API int fc_sign_raw_request(const fc_settings *settings, const char *raw, size_t raw_len,
                                const fc_sign_options *options, fc_sign_result **out,

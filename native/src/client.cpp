@@ -1,9 +1,5 @@
 #include "client.h"
 
-#include "config/serialized_config.h"
-#include "jobs/pace.h"
-#include "storage/s3_storage.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +12,10 @@
 
 #include "config/json_check_follower.h"
 #include "config/json_check_gate.h"
+#include "config/serialized_config.h"
+#include "jobs/pace.h"
+#include "settings/storage_options.h"
+#include "storage/s3_storage.h"
 #include "util/error.h"
 #include "util/fd_io.h"
 #include "util/strings.h"
@@ -102,13 +102,6 @@ struct FileCloser {
   void operator()(std::FILE *f) const { std::fclose(f); }
 };
 
-void validate_uploader(const std::string &uploader) {
-  if (uploader.size() > 256) fail(FC_EINVAL, "uploader (node id) is longer than 256 bytes");
-  for (char c : uploader)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
-      fail(FC_EINVAL, "uploader (node id) must be printable ASCII");
-}
-
 bool all_digits(const std::string &s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -136,14 +129,21 @@ bool version_less(const std::string &a, const std::string &b) {
   return pa.size() < pb.size();
 }
 
-Client::Client(const Settings &settings)
-    : location_(parse_location(settings.storage)),
-      uploader_(settings.uploader),
-      max_download_bytes_(settings.max_download_bytes),
-      tls_verify_(settings.tls_verify) {
-  validate_uploader(uploader_);
-  storage_ = make_storage(location_, settings);
+namespace {
+
+const Settings &with_storage(const Settings &settings) {
+  settings.require(SettingId::Storage, "s3://<bucket>/<prefix>, gcs://<bucket>/<prefix> or file:///<dir>");
+  return settings;
 }
+
+}  // namespace
+
+Client::Client(const Settings &settings)
+    : location_(parse_location(with_storage(settings).text(SettingId::Storage), settings.label(SettingId::Storage))),
+      uploader_(settings.text(SettingId::Uploader)),
+      max_download_bytes_(static_cast<uint64_t>(settings.number(SettingId::MaxDownloadBytes))),
+      tls_verify_(settings.on(SettingId::TlsVerify)),
+      storage_(make_storage(location_, settings)) {}
 
 std::string Client::put(const std::string &version, const char *data, size_t len) {
   return put_checked(version, data, len, check_json_object(std::string_view(data, len), "the configuration"));
@@ -160,7 +160,7 @@ std::string Client::put_checked(const std::string &version, const char *data, si
   return crypto::hex(req.payload.sha256);
 }
 
-void Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buffer) {
+std::string Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buffer) {
   PutRequest req;
   req.key = config_key(version);
   size_t offset = 0;
@@ -175,6 +175,7 @@ void Client::put_borrowed(const std::string &version, http::BorrowedBuffer &buff
   req.body = http::Body::from_borrowed(&buffer);
   req.uploader = uploader_;
   storage_->put(req);
+  return crypto::hex(req.payload.sha256);
 }
 
 std::string Client::put_serialized(const std::string &version, http::BorrowedBuffer &buffer) {
@@ -246,31 +247,29 @@ void Client::put_file(const std::string &version, const std::string &path, const
 // store and our metadata say of the object. Objects stored without our
 // metadata (by Kong Enterprise, by hand) are checked for length only; their
 // content is checked by the caller's parse, as every download's is.
-void Client::download(const std::string &version, http::Sink &sink) {
+std::string Client::download(const std::string &version, http::Sink &sink) {
   const std::string key = config_key(version);
   const std::string url = location_.url_of(key);
   CheckedSink checked(sink, max_download_bytes_, url);
   // A mismatch is most likely damage in transit: one more download, then the error.
   for (int attempt = 1;; ++attempt) {
     ObjectInfo info = storage_->get(key, checked);
-    std::string problem;
+    std::string problem, got = crypto::hex(checked.hash->finish());
     if (checked.received != info.size)
       problem = "the store says the object has " + std::to_string(info.size) + " bytes, " +
                 std::to_string(checked.received) + " arrived";
-    else if (!info.sha256.empty()) {
-      std::string got = crypto::hex(checked.hash->finish());
-      if (!iequals(got, info.sha256))
-        problem = "its sha256 metadata is " + one_line(info.sha256) + ", the bytes downloaded hash to " + got;
-    }
-    if (problem.empty()) return;
+    else if (!info.sha256.empty() && !iequals(got, info.sha256))
+      problem = "its sha256 metadata is " + one_line(info.sha256) + ", the bytes downloaded hash to " + got;
+    if (problem.empty()) return got;
     if (attempt == 2 || !checked.restart())
       fail(FC_ESTORAGE, "integrity check failed for " + url + ": " + problem + "; nothing was used");
   }
 }
 
-std::string Client::get(const std::string &version) {
+std::string Client::get(const std::string &version, std::string *sha256) {
   StringSink sink;
-  download(version, sink);
+  std::string hash = download(version, sink);
+  if (sha256) *sha256 = std::move(hash);
   return std::move(sink.data);
 }
 

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "config/settings.h"
+#include "auth/aws_credential_chain.h"
+#include "settings/settings.h"
 #include "storage/location.h"
 #include "storage/storage.h"
 
@@ -21,22 +22,18 @@ class Client {
   std::string config_key(const std::string &version) const { return location_.config_key(version); }
   std::string config_url(const std::string &version) const { return location_.url_of(config_key(version)); }
 
-  // Returns the uploaded configuration's SHA-256 (hex).
+  // Each put returns the uploaded configuration's SHA-256 (hex).
   std::string put(const std::string &version, const char *data, size_t len);
   // With if_generation_match (GCS only): stored only if the object's
   // generation is that ("0": none yet), else FC_EPRECONDITION.
-  // S3 only: which credential provider answered, and until when.
-  ResolvedCredentials credentials_source() const;
-  // Whether https certificates and host names are verified (tls_verify).
-  bool tls_verify() const { return tls_verify_; }
   void put_file(const std::string &version, const std::string &path, const std::string &if_generation_match = "");
   // Like put, reading the caller's buffer through windows it may revoke.
-  void put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
-  // Uploads a configuration the plugin serialized with LuaJIT (serialized_config.h),
-  // converted to JSON here.
-  // Returns the uploaded JSON's SHA-256 (hex).
+  std::string put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
+  // Uploads a configuration the plugin serialized with LuaJIT
+  // (serialized_config.h), converted to JSON here.
   std::string put_serialized(const std::string &version, http::BorrowedBuffer &buffer);
-  std::string get(const std::string &version);
+  // The configuration, and the SHA-256 (hex) of its bytes in *sha256 if given.
+  std::string get(const std::string &version, std::string *sha256 = nullptr);
   void get_file(const std::string &version, const std::string &path);
   void get_fd(const std::string &version, int fd);
   void remove(const std::string &version);
@@ -47,11 +44,17 @@ class Client {
   // The version segment of "<prefix>/<version>/config.json", if key is one.
   std::optional<std::string> version_of(const std::string &key) const;
 
+  // S3 only: which credential provider answered, and until when.
+  ResolvedCredentials credentials_source() const;
+  // Whether https certificates and host names are verified (tls_verify).
+  bool tls_verify() const { return tls_verify_; }
+
  private:
   // Uploads `data`, already known to be a JSON object with this size and hash.
   std::string put_checked(const std::string &version, const char *data, size_t len, const CheckedPayload &payload);
-  // Streams a version's configuration into sink, within max_download_bytes_.
-  void download(const std::string &version, http::Sink &sink);
+  // Streams a version's configuration into sink, within max_download_bytes_;
+  // returns the SHA-256 (hex) of what arrived.
+  std::string download(const std::string &version, http::Sink &sink);
 
   Location location_;
   std::string uploader_;

@@ -66,6 +66,20 @@ export function encodeOnce(path) {
   return out;
 }
 
+// A path as a request line may carry it for the generic rules: each character
+// that is not unreserved is percent-encoded or left raw at random (a raw space
+// or UTF-8 byte is legal input to \`fallback-config sign\`); '?' and '#' are
+// always encoded, or they would end the path.
+function asWritten(path) {
+  let out = "";
+  for (const ch of path) {
+    if (ch === "/" || (ch.length === 1 && UNRESERVED.test(ch))) out += ch;
+    else if (ch === "?" || ch === "#" || chance(0.5)) out += encodeOnce(ch);
+    else out += ch;
+  }
+  return out;
+}
+
 // Merge raw header pairs the way the spec does: lowercase names, values of the
 // same (lowercased) name joined with ',' in order of appearance.  Values are
 // NOT trimmed here; smithy collapses space runs and trims the joined value
@@ -117,7 +131,9 @@ export async function signCase(c) {
     method: c.method,
     protocol: "https:",
     hostname: hostPair ? hostPair[1].trim().replace(/:\d+$/, "") : "localhost",
-    path: encodeOnce(c.path),
+    // S3: the decoded key, encoded once; generic: the path as written, which
+    // smithy (uriEscapePath) encodes once more, as the spec says.
+    path: c.mode === "s3" ? encodeOnce(c.path) : c.path,
     query: queryObject(c.query),
     headers: mergeHeaders(c.headers),
     body: c.body,
@@ -462,7 +478,7 @@ function genCase(id) {
     path = genPath(mode, h.bucket);
   } else {
     host = genericHost(service, region);
-    path = genPath(mode, null);
+    path = asWritten(genPath(mode, null));
   }
   let query = genQuery();
   const body = genBody(method);

@@ -7,7 +7,7 @@
  *                 serializer (string.buffer framing) is uploaded with
  *                 fc_client_put_async_serialized; the job is polled with
  *                 fc_job_status and a 1 ms .. 100 ms back-off (job:wait), its
- *                 SHA-256 taken (fc_job_take_data), the job freed, then the
+ *                 SHA-256 taken (fc_job_sha256), the job freed, then the
  *                 copy freed (exporter: job:close(), then buf:free());
  *   every N       a download (importer: fc_client_get_async + take_data),
  *                 compared with the first one, and a download of a version
@@ -114,8 +114,7 @@ static char *read_file(const char *path, size_t *len) {
 static void export_once(fc_client *client, const char *payload, size_t len) {
   char err[FC_ERRBUF_LEN];
   fc_job *job = NULL;
-  char *sha = NULL;
-  size_t sha_len = 0;
+  char sha[65];
   int rc;
   char *buf = malloc(len); /* a fresh string.buffer per export */
   if (!buf) die("malloc", FC_EINTERNAL, "out of memory");
@@ -124,10 +123,9 @@ static void export_once(fc_client *client, const char *payload, size_t len) {
   if (rc != FC_OK) die("fc_client_put_async_serialized", rc, err);
   rc = wait_job(job, err, sizeof err);
   if (rc != FC_OK) die("upload job", rc, err);
-  rc = fc_job_take_data(job, &sha, &sha_len, err, sizeof err);
-  if (rc != FC_OK) die("fc_job_take_data (sha256)", rc, err);
-  if (sha_len != 64) die("upload job", FC_EINTERNAL, "the SHA-256 is not 64 hex digits");
-  fc_free(sha);
+  rc = fc_job_sha256(job, sha, sizeof sha, err, sizeof err);
+  if (rc != FC_OK) die("fc_job_sha256", rc, err);
+  if (strlen(sha) != 64) die("upload job", FC_EINTERNAL, "the SHA-256 is not 64 hex digits");
   fc_job_free(job);
   memset(buf, 0xee, len); /* buf:free(): a late reader would see garbage */
   free(buf);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <new>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -95,29 +96,85 @@ TEST(Abi, FileStorageRoundTripWithOwnedBuffers) {
   fs::remove_all(dir);
 }
 
-TEST(Abi, ClientCreationErrorsNeverContainSecrets) {
+TEST(Abi, SettingErrorsNeverContainSecrets) {
   char err[FC_ERRBUF_LEN];
   const char *cases[][2] = {
       {"storage", "s3://key:supersecret@bucket/p"},
       {"endpoint", "ftp://127.0.0.1:1/"},
+      {"endpoint", "http://key:supersecret@127.0.0.1:1/"},
       {"s3_put_params", "{\"SSECustomerKey\":\"!!supersecret!!\"}"},
       {"region", "not a region"},
+      {"session_token", "supersecret\nsecond line"},
+      {"gcp_service_account", "{\"type\":\"service_account\",\"private_key\":\"supersecret\"}"},
   };
   for (auto &kv : cases) {
     fc_settings *s = fc_settings_new();
-    fc_settings_set(s, "storage", "s3://bucket/p", err, sizeof err);
-    fc_settings_set(s, "access_key_id", "AKIDEXAMPLE", err, sizeof err);
-    fc_settings_set(s, "secret_access_key", kSecret, err, sizeof err);
-    fc_settings_set(s, "session_token", kToken, err, sizeof err);
-    fc_settings_set(s, kv[0], kv[1], err, sizeof err);
-    fc_client *c = nullptr;
-    EXPECT_EQ(fc_client_new(s, &c, err, sizeof err), FC_EINVAL) << kv[0];
-    EXPECT_EQ(c, nullptr);
+    ASSERT_EQ(fc_settings_set(s, "access_key_id", "AKIDEXAMPLE", err, sizeof err), FC_OK);
+    ASSERT_EQ(fc_settings_set(s, "secret_access_key", kSecret, err, sizeof err), FC_OK);
+    ASSERT_EQ(fc_settings_set(s, "session_token", kToken, err, sizeof err), FC_OK);
+    // Refused when set, naming the setting; nothing of the value in the message.
+    EXPECT_EQ(fc_settings_set(s, kv[0], kv[1], err, sizeof err), FC_EINVAL) << kv[0];
+    EXPECT_EQ(std::string(err).rfind(kv[0], 0), 0u) << err;
     EXPECT_EQ(std::string(err).find("supersecret"), std::string::npos) << err;
     EXPECT_EQ(std::string(err).find(kSecret), std::string::npos) << err;
     EXPECT_EQ(std::string(err).find(kToken), std::string::npos) << err;
     fc_settings_free(s);
   }
+}
+
+TEST(Abi, SettingsNameTheSourceAndKeepPrecedence) {
+  char err[FC_ERRBUF_LEN];
+  fc_settings *s = fc_settings_new();
+  EXPECT_EQ(fc_settings_set_from(s, "connect_timeout", "7200", "--connect-timeout", err, sizeof err), FC_EINVAL);
+  EXPECT_STREQ(err, "--connect-timeout must be a number of seconds from 0.001 to 3600, got '7200'");
+  EXPECT_EQ(fc_settings_set_env(s, "KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT", "1.5x", err, sizeof err), FC_EINVAL);
+  EXPECT_STREQ(err, "KONG_CLUSTER_FALLBACK_CONFIG_CONNECT_TIMEOUT must be a number of seconds from 0.001 to 3600, got '1.5x'");
+  EXPECT_EQ(fc_settings_set_env(s, "NOT_A_SETTING", "x", err, sizeof err), FC_EINVAL);
+  // AWS_REGION wins over AWS_DEFAULT_REGION whichever comes first.
+  ASSERT_EQ(fc_settings_set_env(s, "AWS_REGION", "eu-west-1", err, sizeof err), FC_OK) << err;
+  ASSERT_EQ(fc_settings_set_env(s, "AWS_DEFAULT_REGION", "us-west-2", err, sizeof err), FC_OK) << err;
+  char *value = nullptr, *source = nullptr;
+  ASSERT_EQ(fc_settings_get(s, "region", &value, &source, err, sizeof err), FC_OK) << err;
+  EXPECT_STREQ(value, "eu-west-1");
+  EXPECT_STREQ(source, "AWS_REGION");
+  fc_free(value);
+  fc_free(source);
+  // A default has no source; secrets are never read back.
+  ASSERT_EQ(fc_settings_get(s, "connect_timeout", &value, &source, err, sizeof err), FC_OK) << err;
+  EXPECT_STREQ(value, "5");
+  EXPECT_EQ(source, nullptr);
+  fc_free(value);
+  ASSERT_EQ(fc_settings_set(s, "secret_access_key", kSecret, err, sizeof err), FC_OK);
+  EXPECT_EQ(fc_settings_get(s, "secret_access_key", &value, nullptr, err, sizeof err), FC_EINVAL);
+  EXPECT_EQ(fc_settings_get(s, "secret_access_key", nullptr, &source, err, sizeof err), FC_OK);
+  EXPECT_STREQ(source, "secret_access_key");
+  fc_free(source);
+  fc_settings_free(s);
+}
+
+TEST(Abi, TheTableDescribesEverySettingOnce) {
+  std::set<std::string> names, variables, flags;
+  size_t n = 0;
+  for (; const fc_setting_info *info = fc_setting_info_at(n); ++n) {
+    EXPECT_TRUE(names.insert(info->name).second) << info->name;
+    for (size_t v = 0; v < FC_SETTING_MAX_VARIABLES && info->variables[v]; ++v)
+      EXPECT_TRUE(variables.insert(info->variables[v]).second) << info->variables[v];
+    if (info->flag) {
+      EXPECT_TRUE(flags.insert(info->flag).second) << info->flag;
+    }
+    EXPECT_NE(std::string(info->help), "") << info->name;
+    EXPECT_EQ(std::string(info->help).find('\n'), std::string::npos) << info->name;
+    EXPECT_FALSE(info->secret && info->flag) << info->name << ": a secret on a command line shows in ps";
+    // Every default is a value the setting accepts.
+    if (info->default_value) {
+      char err[FC_ERRBUF_LEN];
+      fc_settings *s = fc_settings_new();
+      EXPECT_EQ(fc_settings_set(s, info->name, info->default_value, err, sizeof err), FC_OK) << err;
+      fc_settings_free(s);
+    }
+  }
+  EXPECT_GE(n, 30u);
+  EXPECT_EQ(fc_setting_info_at(n), nullptr);
 }
 
 TEST(Abi, TokenThatOccursInThePlaceholderIsStillMasked) {
@@ -127,13 +184,15 @@ TEST(Abi, TokenThatOccursInThePlaceholderIsStillMasked) {
   fc_settings_set(s, "access_key_id", "AKIDEXAMPLE", err, sizeof err);
   fc_settings_set(s, "secret_access_key", kSecret, err, sizeof err);
   fc_settings_set(s, "session_token", "TOKEN", err, sizeof err);
-  const char raw[] = "GET /b/k?X-Amz-Security-Token=TOKEN HTTP/1.1\r\nHost: h\r\n\r\n";
+  fc_settings_set(s, "session_token", "_token", err, sizeof err);  // a part of "<session_token>"
+  const char raw[] = "GET /b/k?X-Amz-Security-Token=_token HTTP/1.1\r\nHost: h\r\n\r\n";
   fc_sign_options opts{"us-east-1", "s3", "2024-01-01T00:00:00Z", 1, 1};
   fc_sign_result *r = nullptr;
   ASSERT_EQ(fc_sign_raw_request(s, raw, sizeof raw - 1, &opts, &r, err, sizeof err), FC_OK) << err;
   std::string creq = r->canonical_request;
-  EXPECT_NE(creq.find("X-Amz-Security-Token=<AWS_SESSION_TOKEN>"), std::string::npos) << creq;
-  EXPECT_NE(creq.find("x-amz-security-token:<AWS_SESSION_TOKEN>"), std::string::npos) << creq;
+  // The placeholder names where the token came from: here the setting's name.
+  EXPECT_NE(creq.find("X-Amz-Security-Token=<session_token>"), std::string::npos) << creq;
+  EXPECT_NE(creq.find("x-amz-security-token:<session_token>"), std::string::npos) << creq;
   fc_sign_result_free(r);
   fc_settings_free(s);
 }
@@ -150,7 +209,7 @@ TEST(Abi, CustomerKeyIsRefusedOverPlainHttp) {
                   err, sizeof err);
   fc_client *c = nullptr;
   EXPECT_EQ(fc_client_new(s, &c, err, sizeof err), FC_EINVAL);
-  EXPECT_NE(std::string(err).find("needs an https:// endpoint"), std::string::npos) << err;
+  EXPECT_NE(std::string(err).find("must be an https:// endpoint"), std::string::npos) << err;
   EXPECT_EQ(std::string(err).find("AAAAAAAA"), std::string::npos);
   fc_settings_free(s);
 }
@@ -180,12 +239,13 @@ TEST(Abi, SignRedactsTheSessionToken) {
     EXPECT_EQ(std::string(text).find(kToken), std::string::npos) << text;
     EXPECT_EQ(std::string(text).find(kSecret), std::string::npos) << text;
   }
-  EXPECT_NE(std::string(r->canonical_request).find("x-amz-security-token:<AWS_SESSION_TOKEN>"), std::string::npos);
+  EXPECT_NE(std::string(r->canonical_request).find("x-amz-security-token:<session_token>"), std::string::npos);
   EXPECT_NE(std::string(r->authorization).find("x-amz-security-token"), std::string::npos);
   fc_sign_result_free(r);
   opts.time = "yesterday";
   EXPECT_EQ(fc_sign_raw_request(s, raw, sizeof raw - 1, &opts, &r, err, sizeof err), FC_EINVAL);
-  EXPECT_NE(std::string(err).find("--time"), std::string::npos);
+  EXPECT_NE(std::string(err).find("signing time must be ISO 8601"), std::string::npos) << err;
+  EXPECT_EQ(std::string(err).find("--"), std::string::npos) << "the library never names CLI flags: " << err;
   fc_settings_free(s);
 }
 
@@ -320,6 +380,23 @@ TEST(AbiOutOfMemory, EveryEntryPointReturnsAnErrorValue) {
     return fc_settings_set(s, "endpoint", "http://127.0.0.1:9/a-long-enough-url-to-allocate", e, n);
   });
   ASSERT_EQ(fc_settings_set(s, "endpoint", "", err, sizeof err), FC_OK);
+  total += inject_everywhere("fc_settings_set_from", [&](char *e, size_t n) {
+    return fc_settings_set_from(s, "connect_timeout", "2.5", "--a-long-enough-source-name-to-allocate", e, n);
+  });
+  total += inject_everywhere("fc_settings_set_env", [&](char *e, size_t n) {
+    return fc_settings_set_env(s, "KONG_CLUSTER_FALLBACK_CONFIG_CA_BUNDLE", "/a/long/enough/path/to/allocate.pem", e, n);
+  });
+  total += inject_everywhere("fc_settings_get", [&](char *e, size_t n) {
+    char *value = nullptr, *source = nullptr;
+    int rc = fc_settings_get(s, "ca_bundle", &value, &source, e, n);
+    if (rc != FC_OK) {
+      EXPECT_EQ(value, nullptr);
+      EXPECT_EQ(source, nullptr);
+    }
+    fc_free(value);
+    fc_free(source);
+    return rc;
+  });
   total += inject_everywhere("fc_settings_load_env", [&](char *e, size_t n) { return fc_settings_load_env(s, e, n); });
   ASSERT_EQ(fc_settings_set(s, "storage", storage.c_str(), err, sizeof err), FC_OK) << err;
   total += inject_everywhere("fc_client_new", [&](char *e, size_t n) {
@@ -429,6 +506,8 @@ TEST(AbiOutOfMemory, EveryEntryPointReturnsAnErrorValue) {
       t_allocations_left = left;
       rc = fc_job_take_data(job, &data, &len, e, n);
       fc_free(data);
+      char sha256[65];
+      if (rc == FC_OK) rc = fc_job_sha256(job, sha256, sizeof sha256, e, n);
       fc_job_free(job);
       return rc;
     });

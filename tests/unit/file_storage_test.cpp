@@ -19,8 +19,8 @@ class FileStorageTest : public ::testing::Test {
     char tmpl[] = "/tmp/fc-file-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    settings_.storage = "file://" + dir_ + "/store/kong";
-    settings_.uploader = "node-1";
+    settings_.set("storage", "file://" + dir_ + "/store/kong");
+    settings_.set("uploader", "node-1");
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string dir_;
@@ -114,7 +114,7 @@ TEST_F(FileStorageTest, DownloadsStopAtTheSizeLimit) {
   Client writer(settings_);
   std::string big = "{\"blob\":\"" + std::string(100000, 'x') + "\"}";
   writer.put("3.9.0.0", big.data(), big.size());
-  settings_.max_download_bytes = 50000;
+  settings_.set("max_download_bytes", "50000");
   Client reader(settings_);
   try {
     reader.get("3.9.0.0");
@@ -128,7 +128,7 @@ TEST_F(FileStorageTest, DownloadsStopAtTheSizeLimit) {
   EXPECT_THROW(reader.get_file("3.9.0.0", out), Error);
   EXPECT_FALSE(fs::exists(out));
   for (const auto &entry : fs::directory_iterator(dir_)) EXPECT_EQ(entry.path().filename().string().find(".pulled"), std::string::npos);
-  settings_.max_download_bytes = big.size();  // exactly the size: allowed
+  settings_.set("max_download_bytes", std::to_string(big.size()));  // exactly the size: allowed
   EXPECT_EQ(Client(settings_).get("3.9.0.0"), big);
 }
 
@@ -145,8 +145,9 @@ TEST_F(FileStorageTest, EmptyStorageHasNoNewestVersion) {
 
 TEST(VersionOfKey, ConfigJsonDirectlyUnderThePrefixIsNotAVersion) {
   Settings settings;
-  settings.storage = "s3://bucket/kong";
-  settings.credentials = {"AKIDEXAMPLE", "secret", ""};
+  settings.set("storage", "s3://bucket/kong");
+  settings.set("access_key_id", "AKIDEXAMPLE");
+  settings.set("secret_access_key", "secret");
   Client client(settings);  // no request is made
   EXPECT_EQ(client.version_of("kong/config.json"), std::nullopt);  // once parsed as version "config.json"
   EXPECT_EQ(client.version_of("kong//config.json"), std::nullopt);

@@ -20,7 +20,7 @@ class IntegrityTest : public ::testing::Test {
     char tmpl[] = "/tmp/fc-integrity-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    settings_.storage = "file://" + dir_ + "/store";
+    settings_.set("storage", "file://" + dir_ + "/store");
     object_ = dir_ + "/store/3.9.0.0/config.json";
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -100,7 +100,7 @@ TEST_F(IntegrityTest, MetadataOfAnotherContentIsAMismatch) {
 }
 
 TEST_F(IntegrityTest, TheDownloadLimitHolds) {
-  settings_.max_download_bytes = 16;
+  settings_.set("max_download_bytes", "16");
   Client client(settings_);
   client.put("3.9.0.0", config_.data(), config_.size());
   std::string msg = expect_error([&] { client.get("3.9.0.0"); }, FC_ESTORAGE);

@@ -43,6 +43,13 @@ TEST(Location, ParsesFileUrls) {
 }
 
 TEST(Location, RejectsBadUrlsWithOneLineErrors) {
+  EXPECT_EQ(error_of("ftp://x/y").rfind("storage: the scheme 'ftp' is not supported", 0), 0u) << "names the label";
+  try {
+    parse_location("ftp://x", "KONG_CLUSTER_FALLBACK_CONFIG_STORAGE");
+    ADD_FAILURE();
+  } catch (const Error &e) {
+    EXPECT_EQ(std::string(e.what()).rfind("KONG_CLUSTER_FALLBACK_CONFIG_STORAGE: the scheme", 0), 0u) << e.what();
+  }
   EXPECT_NE(error_of("").find("empty"), std::string::npos);
   EXPECT_NE(error_of("my-bucket/prefix").find("no scheme"), std::string::npos);
   EXPECT_NE(error_of("http://my-bucket/prefix").find("'http' is not supported"), std::string::npos);

@@ -13,7 +13,7 @@ std::string header(const http::Headers &h, const std::string &name) {
 }
 std::string error_of(const std::string &json) {
   try {
-    parse_s3_put_params(json);
+    parse_s3_put_params(json, "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG");
   } catch (const Error &e) {
     EXPECT_EQ(e.status(), FC_EINVAL);
     return e.what();
@@ -25,7 +25,8 @@ std::string error_of(const std::string &json) {
 TEST(S3PutParams, MapsSdkNamesToHeaders) {
   S3PutParams p = parse_s3_put_params(
       R"({"ServerSideEncryption":"aws:kms","SSEKMSKeyId":"arn:aws:kms:k","StorageClass":"STANDARD_IA",
-          "BucketKeyEnabled":true,"CacheControl":"no-cache","Metadata":{"team":"edge"},"ExpectedBucketOwner":"123"})");
+          "BucketKeyEnabled":true,"CacheControl":"no-cache","Metadata":{"team":"edge"},"ExpectedBucketOwner":"123"})",
+      "s3_put_params");
   EXPECT_EQ(header(p.put_headers, "x-amz-server-side-encryption"), "aws:kms");
   EXPECT_EQ(header(p.put_headers, "x-amz-server-side-encryption-aws-kms-key-id"), "arn:aws:kms:k");
   EXPECT_EQ(header(p.put_headers, "x-amz-storage-class"), "STANDARD_IA");
@@ -34,19 +35,21 @@ TEST(S3PutParams, MapsSdkNamesToHeaders) {
   EXPECT_EQ(header(p.put_headers, "x-amz-meta-team"), "edge");
   EXPECT_EQ(header(p.read_headers, "x-amz-expected-bucket-owner"), "123");
   EXPECT_EQ(header(p.read_headers, "x-amz-storage-class"), "<absent>");
-  EXPECT_TRUE(parse_s3_put_params("").put_headers.empty());
+  EXPECT_TRUE(parse_s3_put_params("", "s3_put_params").put_headers.empty());
 }
 
 TEST(S3PutParams, CustomerKeyGoesOnReadsAndGetsItsMd5) {
   // 32 zero bytes, base64; expected MD5 from `head -c 32 /dev/zero | openssl md5 -binary | base64`.
   S3PutParams p = parse_s3_put_params(
-      R"({"SSECustomerAlgorithm":"AES256","SSECustomerKey":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})");
+      R"({"SSECustomerAlgorithm":"AES256","SSECustomerKey":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})",
+      "s3_put_params");
   EXPECT_EQ(header(p.read_headers, "x-amz-server-side-encryption-customer-algorithm"), "AES256");
   EXPECT_EQ(header(p.read_headers, "x-amz-server-side-encryption-customer-key-MD5"), "cLyPS3KoaSFGi/joRB3OUQ==");
 }
 
-TEST(S3PutParams, RejectsBadInputNamingTheParameterNeverTheValue) {
-  EXPECT_NE(error_of("{").find("not valid JSON"), std::string::npos);
+TEST(S3PutParams, RejectsBadInputNamingTheSettingAndTheParameterNeverTheValue) {
+  EXPECT_EQ(error_of("{").rfind("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG is not valid JSON", 0), 0u);
+  EXPECT_EQ(error_of(R"({"Bogus":"x"})").rfind("KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG: 'Bogus'", 0), 0u);
   EXPECT_NE(error_of("[]").find("must be a JSON object"), std::string::npos);
   EXPECT_NE(error_of(R"({"Bogus":"x"})").find("'Bogus' is not a supported"), std::string::npos);
   EXPECT_NE(error_of(R"({"Key":"x"})").find("Key is set by the plugin"), std::string::npos);

@@ -1,7 +1,10 @@
 // Known answers published by AWS: the S3 API reference's signing examples
-// (examplebucket, 20130524T000000Z) and the SigV4 test suite's session-token case.
+// (examplebucket, 20130524T000000Z) and cases of the SigV4 test suite
+// (aws-c-auth's tests/aws-signing-test-suite/v4: the request as written, the
+// signature of its header-signed form).
 #include <gtest/gtest.h>
 
+#include "auth/raw_request.h"
 #include "auth/sigv4.h"
 #include "crypto/digest.h"
 #include "util/time.h"
@@ -107,6 +110,66 @@ TEST(SigV4KnownAnswers, SessionTokenIsSigned) {
   for (const auto &h : sig.added_headers) EXPECT_NE(h.first, "x-amz-content-sha256");
 }
 
+// The suite's generic cases, from the raw request through the parser `sign` uses.
+TEST(SigV4KnownAnswers, TestSuiteRawRequests) {
+  struct Case {
+    const char *name;
+    const char *request;
+    bool normalize;
+    const char *canonical_uri;
+    const char *signature;
+  };
+  const Case cases[] = {
+      {"get-vanilla", "GET / HTTP/1.1\nHost:example.amazonaws.com\n", true, "/",
+       "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
+      {"get-utf8", "GET /\xE1\x88\xB4 HTTP/1.1\nHost:example.amazonaws.com\n", true, "/%E1%88%B4",
+       "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
+      {"get-space-normalized", "GET /example space/ HTTP/1.1\nHost:example.amazonaws.com\n", true,
+       "/example%20space/", "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741"},
+      {"get-space-unnormalized", "GET /example space/ HTTP/1.1\nHost:example.amazonaws.com\n", false,
+       "/example%20space/", "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741"},
+      {"get-header-value-multiline",
+       "GET / HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1:value1\n  value2\n     value3\n", true, "/",
+       "cfd34249e4b1c8d6b91ef74165d41a32e5fab3306300901bb65a51a73575eefd"},
+      {"get-header-value-trim", "GET / HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1: value1\nMy-Header2: \"a   b   c\"\n",
+       true, "/", "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
+      {"get-header-key-duplicate",
+       "GET / HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1:value2\nMy-Header1:value2\nMy-Header1:value1\n", true,
+       "/", "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
+      {"get-relative-relative-normalized", "GET /example1/example2/../.. HTTP/1.1\nHost:example.amazonaws.com\n",
+       true, "/", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
+      {"get-relative-relative-unnormalized", "GET /example1/example2/../.. HTTP/1.1\nHost:example.amazonaws.com\n",
+       false, "/example1/example2/../..", "dc33e0856fd4baca4d7aa2146c38958283844764f38c74252a333df5e613003b"},
+      {"get-slash-dot-slash-unnormalized", "GET /./ HTTP/1.1\nHost:example.amazonaws.com\n", false, "/./",
+       "68714168e6557f8f2de0ef956fc24dc2593a4bd2961f8df51898d8a134695145"},
+      {"get-slash-pointless-dot-normalized", "GET /./example HTTP/1.1\nHost:example.amazonaws.com\n", true,
+       "/example", "ef75d96142cf21edca26f06005da7988e4f8dc83a165a80865db7089db637ec5"},
+      {"get-slashes-normalized", "GET //example// HTTP/1.1\nHost:example.amazonaws.com\n", true, "/example/",
+       "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84"},
+      {"get-slashes-unnormalized", "GET //example// HTTP/1.1\nHost:example.amazonaws.com\n", false, "//example//",
+       "87cca117541a147f6df867677d98a7d80dff226d2bfca9e4ffa899665623c7e5"},
+      {"get-unreserved",
+       "GET /-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz HTTP/1.1\nHost:example.amazonaws.com\n",
+       true, "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+       "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
+  };
+  sigv4::Params p;
+  p.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+  p.region = "us-east-1";
+  p.service = "service";
+  ASSERT_TRUE(parse_iso8601_utc("20150830T123600Z", &p.time));
+  p.rules = sigv4::Rules::Generic;
+  sigv4::Signer signer;
+  for (const Case &c : cases) {
+    p.normalize_path = c.normalize;
+    sigv4::Signature sig = signer.sign(parse_raw_request(c.request).for_signing(sigv4::Rules::Generic), p);
+    EXPECT_EQ(sig.canonical_request.substr(0, sig.canonical_request.find('\n', 4)),
+              std::string("GET\n") + c.canonical_uri)
+        << c.name;
+    EXPECT_EQ(sig.signature, c.signature) << c.name << "\n" << sig.canonical_request;
+  }
+}
+
 TEST(SigV4, CachedKeyGivesTheSameSignatureAndRotatedSecretDoesNot) {
   sigv4::Signer signer;
   sigv4::Request req;
@@ -124,7 +187,10 @@ TEST(SigV4, CanonicalUriRules) {
   EXPECT_EQ(sigv4::canonical_uri("/a b/c+d/ü", sigv4::Rules::S3, true), "/a%20b/c%2Bd/%C3%BC");
   EXPECT_EQ(sigv4::canonical_uri("/a//b/./c/../d", sigv4::Rules::S3, true), "/a//b/./c/../d");
   EXPECT_EQ(sigv4::canonical_uri("/a//b/./c/../d", sigv4::Rules::Generic, true), "/a/b/d");
-  EXPECT_EQ(sigv4::canonical_uri("/a b", sigv4::Rules::Generic, true), "/a%2520b");
+  // Generic rules encode the path as written once more.
+  EXPECT_EQ(sigv4::canonical_uri("/a%20b", sigv4::Rules::Generic, true), "/a%2520b");
+  EXPECT_EQ(sigv4::canonical_uri("/a b", sigv4::Rules::Generic, true), "/a%20b");
+  EXPECT_EQ(sigv4::canonical_uri("/%E1", sigv4::Rules::Generic, false), "/%25E1");
   EXPECT_EQ(sigv4::canonical_uri("/a//b", sigv4::Rules::Generic, false), "/a//b");
   EXPECT_EQ(sigv4::canonical_uri("", sigv4::Rules::S3, true), "/");
 }

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "client.h"
+#include "debug_signing.h"
 #include "jobs/worker.h"
-#include "config/settings.h"
-#include "http/raw_request.h"
+#include "settings/settings.h"
 #include "util/error.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -83,25 +83,6 @@ void require(const void *p, const char *name) {
   if (!p) fc::fail(FC_EINVAL, std::string(name) + " must not be NULL");
 }
 
-// Replaces every occurrence of any of `secrets` in one left-to-right pass, so a
-// placeholder is never searched again.
-std::string mask(const std::string &text, std::initializer_list<std::string> secrets, const char *placeholder) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    size_t matched = 0;
-    for (const std::string &secret : secrets)
-      if (!secret.empty() && text.compare(i, secret.size(), secret) == 0) matched = std::max(matched, secret.size());
-    if (matched) {
-      out.append(placeholder);
-      i += matched;
-    } else {
-      out.push_back(text[i++]);
-    }
-  }
-  return out;
-}
-
 void fill_info(fc_object_info *out, const fc::ObjectInfo &info, const fc::Client *client) {
   *out = fc_object_info{};
   out->key = dup_string(info.key);
@@ -137,11 +118,7 @@ void submit_put(fc_client *client, const char *version, const char *data, size_t
   std::shared_ptr<fc::http::BorrowedBuffer> buffer = job->borrowed;
   std::string v = version;
   job->job = std::make_shared<fc::jobs::Job>([owner, buffer, v, serialized](fc::jobs::Job &self) {
-    if (serialized) {
-      self.data() = owner->put_serialized(v, *buffer);  // the JSON's SHA-256, for the caller's log
-    } else {
-      owner->put_borrowed(v, *buffer);
-    }
+    self.sha256() = serialized ? owner->put_serialized(v, *buffer) : owner->put_borrowed(v, *buffer);
   });
   fc::jobs::submit(job->job);
   *out = job.release();
@@ -181,12 +158,31 @@ fc_settings *fc_settings_new(void) {
 
 void fc_settings_free(fc_settings *settings) { delete settings; }
 
+const fc_setting_info *fc_setting_info_at(size_t index) {
+  const fc::SettingSpec *spec = fc::setting_at(index);
+  return spec ? &spec->info : nullptr;
+}
+
 int fc_settings_set(fc_settings *settings, const char *name, const char *value, char *errbuf,
                     size_t errbuf_len) {
+  return fc_settings_set_from(settings, name, value, nullptr, errbuf, errbuf_len);
+}
+
+int fc_settings_set_from(fc_settings *settings, const char *name, const char *value, const char *source,
+                         char *errbuf, size_t errbuf_len) {
   return guarded(errbuf, errbuf_len, [&] {
     require(settings, "settings");
     require(name, "name");
-    settings->settings.set(name, value ? value : "");
+    settings->settings.set(name, value ? value : "", source ? source : "");
+  });
+}
+
+int fc_settings_set_env(fc_settings *settings, const char *variable, const char *value, char *errbuf,
+                        size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(settings, "settings");
+    require(variable, "variable");
+    settings->settings.set_env(variable, value ? value : "");
   });
 }
 
@@ -194,6 +190,28 @@ int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len)
   return guarded(errbuf, errbuf_len, [&] {
     require(settings, "settings");
     settings->settings.load_env();
+  });
+}
+
+int fc_settings_get(const fc_settings *settings, const char *name, char **out_value, char **out_source,
+                    char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(settings, "settings");
+    require(name, "name");
+    if (out_value) *out_value = nullptr;
+    if (out_source) *out_source = nullptr;
+    const fc::SettingSpec *spec = fc::find_setting(name);
+    if (!spec) fc::fail(FC_EINVAL, "unknown setting '" + fc::one_line(std::string(name).substr(0, 64)) + "'");
+    if (spec->info.secret && out_value) fc::fail(FC_EINVAL, std::string(name) + " is a secret: it is never read back");
+    char *value = dup_or_null(settings->settings.text(spec->id));
+    try {
+      if (out_source) *out_source = dup_or_null(settings->settings.source(spec->id));
+    } catch (...) {
+      std::free(value);
+      throw;
+    }
+    if (out_value) *out_value = value;
+    else std::free(value);
   });
 }
 
@@ -393,41 +411,19 @@ int fc_sign_raw_request(const fc_settings *settings, const char *raw, size_t raw
     require(options, "options");
     require(out, "out");
     *out = nullptr;
-    if (!options->region || !*options->region) fc::fail(FC_EINVAL, "--region is required");
-    if (!options->service || !*options->service) fc::fail(FC_EINVAL, "--service is required");
-    fc::validate_credentials(settings->settings.credentials);
-    fc::sigv4::Params params;
-    params.credentials = settings->settings.credentials;
-    params.region = options->region;
-    params.service = options->service;
-    params.rules = options->s3 ? fc::sigv4::Rules::S3 : fc::sigv4::Rules::Generic;
-    params.normalize_path = options->normalize_path != 0;
-    params.time = std::time(nullptr);
-    if (options->time && *options->time && !fc::parse_iso8601_utc(options->time, &params.time))
-      fc::fail(FC_EINVAL, "--time must be ISO 8601 UTC, e.g. 2013-05-24T00:00:00Z or 20130524T000000Z");
-
-    fc::RawRequest parsed = fc::parse_raw_request(std::string_view(raw, raw_len));
-    fc::sigv4::Signer signer;
-    fc::sigv4::Signature sig = signer.sign(parsed.request, params);
-    std::string added;
-    for (const auto &[name, value] : sig.added_headers)
-      if (name != "x-amz-security-token") added += name + ": " + value + "\n";
-    if (!params.credentials.session_token.empty()) added += "x-amz-security-token: <AWS_SESSION_TOKEN>\n";
-    added += "Authorization: " + sig.authorization + "\n";
-
-    // The canonical request carries the session token in clear: print a placeholder.
-    // The string to sign still holds the hash of the real canonical request.
-    // A presigned-style query may carry it URI-encoded: mask that form too.
-    const std::string &token = params.credentials.session_token;
-    if (!token.empty())
-      sig.canonical_request = mask(sig.canonical_request, {token, fc::uri_encode(token, false)}, "<AWS_SESSION_TOKEN>");
-
+    fc::RawSigningOptions o;
+    o.region = options->region ? options->region : "";
+    o.service = options->service ? options->service : "";
+    o.time = options->time ? options->time : "";
+    o.s3 = options->s3 != 0;
+    o.normalize_path = options->normalize_path != 0;
+    fc::RawSigning sig = fc::sign_raw_request(settings->settings, std::string_view(raw, raw_len), o);
     auto *result = static_cast<fc_sign_result *>(std::calloc(1, sizeof(fc_sign_result)));
     if (!result) throw std::bad_alloc();
     try {
       result->canonical_request = dup_string(sig.canonical_request);
       result->string_to_sign = dup_string(sig.string_to_sign);
-      result->signed_headers = dup_string(added);
+      result->signed_headers = dup_string(sig.headers_to_add);
       result->authorization = dup_string(sig.authorization);
     } catch (...) {
       fc_sign_result_free(result);
@@ -472,7 +468,8 @@ int fc_client_get_async(fc_client *client, const char *version, fc_job **out, ch
     auto job = std::make_unique<fc_job>();
     std::shared_ptr<fc::Client> owner = client->shared;
     std::string v = version;
-    job->job = std::make_shared<fc::jobs::Job>([owner, v](fc::jobs::Job &self) { self.data() = owner->get(v); });
+    job->job = std::make_shared<fc::jobs::Job>(
+        [owner, v](fc::jobs::Job &self) { self.data() = owner->get(v, &self.sha256()); });
     fc::jobs::submit(job->job);
     *out = job.release();
   });
@@ -500,6 +497,19 @@ int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf
     std::string data = std::move(job->job->data());
     *out_data = dup_string(data);
     *out_len = data.size();
+  });
+}
+
+int fc_job_sha256(fc_job *job, char *out, size_t out_len, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(job, "job");
+    require(out, "out");
+    if (out_len < 65) fc::fail(FC_EINVAL, "out_len must be at least 65");
+    if (!job->job->done()) fc::fail(FC_EINVAL, "the job is still running");
+    if (job->job->status() != FC_OK) fc::fail(job->job->status(), job->job->message());
+    const std::string &hex = job->job->sha256();
+    if (hex.size() != 64) fc::fail(FC_EINVAL, "the job moved no configuration");
+    std::memcpy(out, hex.c_str(), 65);
   });
 }
 

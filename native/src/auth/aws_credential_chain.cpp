@@ -101,12 +101,12 @@ std::string AwsCredentialChain::instance_region() {
 std::optional<ResolvedCredentials> AwsCredentialChain::try_provider(int which, std::string *why) {
   switch (which) {
     case kEnvironment: {
+      // Half a pair never gets here: the settings refuse it with a clear error.
       const AwsCredentials &env = settings_.environment;
-      if (env.empty()) {
+      if (env.access_key_id.empty() || env.secret_access_key.empty()) {
         *why = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set";
         return std::nullopt;
       }
-      validate_credentials(env);  // one half only: a clear error, not a silent fall-through
       return ResolvedCredentials{env, 0, "environment"};
     }
     case kSharedFiles: {

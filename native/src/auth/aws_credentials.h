@@ -1,5 +1,4 @@
-// AWS credentials and where they came from. Only the environment for now; the
-// provider chain (shared files, web identity, ECS, IMDSv2) plugs in here.
+// A set of AWS credentials, wherever they came from (auth/aws_credential_chain.h).
 #pragma once
 
 #include <string>
@@ -12,8 +11,5 @@ struct AwsCredentials {
   std::string session_token;      // likewise
   bool empty() const { return access_key_id.empty() && secret_access_key.empty(); }
 };
-
-// Checks that both halves are present; names the missing variable otherwise.
-void validate_credentials(const AwsCredentials &creds);
 
 }  // namespace fc

@@ -53,9 +53,9 @@ http::Response perform(const http::Transport &transport, const std::string &meth
   }
 }
 
-std::string read_file(const std::string &path, const char *variable) {
+std::string read_file(const std::string &path, const std::string &label) {
   std::optional<std::string> text = read_small_file(path);
-  if (!text) fail(FC_EINVAL, std::string(variable) + ": cannot read " + path);
+  if (!text) fail(FC_EINVAL, label + ": cannot read " + path);
   return *text;
 }
 
@@ -104,17 +104,17 @@ AccessToken MetadataServerTokens::fetch() {
                               "the metadata server at " + base_);
 }
 
-std::unique_ptr<TokenSource> make_token_source(const Settings &settings, const http::Transport &transport) {
-  if (!settings.gcp_service_account.empty())
+std::unique_ptr<TokenSource> make_token_source(const TokenOptions &options, const http::Transport &transport) {
+  if (!options.service_account_json.empty())
     return std::make_unique<ServiceAccountTokens>(
-        parse_service_account(settings.gcp_service_account, "GCP_SERVICE_ACCOUNT"), transport);
-  if (!settings.gcp_credentials_file.empty())
+        parse_service_account(options.service_account_json, options.service_account_label), transport);
+  if (!options.credentials_file.empty())
     return std::make_unique<ServiceAccountTokens>(
-        parse_service_account(read_file(settings.gcp_credentials_file, "GOOGLE_APPLICATION_CREDENTIALS"),
-                              "GOOGLE_APPLICATION_CREDENTIALS"),
+        parse_service_account(read_file(options.credentials_file, options.credentials_file_label),
+                              options.credentials_file_label),
         transport);
   return std::make_unique<MetadataServerTokens>(
-      settings.gce_metadata_host.empty() ? kDefaultMetadataHost : settings.gce_metadata_host, transport);
+      options.metadata_host.empty() ? kDefaultMetadataHost : options.metadata_host, transport);
 }
 
 }  // namespace fc::gcp

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "auth/gcp_service_account.h"
-#include "config/settings.h"
 #include "http/transport.h"
 
 namespace fc::gcp {
@@ -65,8 +64,17 @@ class MetadataServerTokens : public TokenSource {
   const http::Transport &transport_;
 };
 
-// GCP_SERVICE_ACCOUNT (the key JSON), else GOOGLE_APPLICATION_CREDENTIALS (a
-// path to it), else the metadata server (GCE_METADATA_HOST or Google's).
-std::unique_ptr<TokenSource> make_token_source(const Settings &settings, const http::Transport &transport);
+// Where tokens come from, in this order: a service-account key's JSON, else
+// the file holding it, else the metadata server. A label names the setting a
+// value came from, for messages.
+struct TokenOptions {
+  std::string service_account_json;  // a secret
+  std::string service_account_label;
+  std::string credentials_file;
+  std::string credentials_file_label;
+  std::string metadata_host;  // "": Google's
+};
+
+std::unique_ptr<TokenSource> make_token_source(const TokenOptions &options, const http::Transport &transport);
 
 }  // namespace fc::gcp

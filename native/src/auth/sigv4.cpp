@@ -82,13 +82,14 @@ void build_canonical_headers(std::vector<HeaderView> &headers, std::string &bloc
 }  // namespace
 
 // Task 1, step 2: the URI-encoded absolute path. S3 encodes the key exactly once
-// and never normalises it ("a//b" and "a/./b" are distinct keys); every other
-// service normalises the path and encodes it twice.
+// and never normalises it ("a//b" and "a/./b" are distinct keys). Every other
+// service takes the path as the request carries it (normally encoded once
+// already), normalises it and encodes it once more: "%20" becomes "%2520",
+// while a raw space or UTF-8 byte is encoded once.
 std::string canonical_uri(std::string_view path, Rules rules, bool normalize_path) {
   if (path.empty()) return "/";
   if (rules == Rules::S3) return uri_encode(path, /*keep_slash=*/true);
-  std::string p = normalize_path ? fc::normalize_path(path) : std::string(path);
-  return uri_encode(uri_encode(p, true), true);
+  return uri_encode(normalize_path ? fc::normalize_path(path) : std::string(path), /*keep_slash=*/true);
 }
 
 // Task 1, step 3: every name and value encoded, sorted by name then value.
@@ -125,7 +126,6 @@ std::string credential_scope(std::string_view date, std::string_view region, std
   return scope;
 }
 
-// Task 3: kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
 // Task 3: kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
 crypto::Sha256 Signer::signing_key(const AwsCredentials &credentials, std::string_view date,
                                    std::string_view region, std::string_view service) const {
@@ -203,11 +203,6 @@ Signature Signer::sign(const Request &request, const Params &params) const {
   // Tasks 3 and 4: the signature.
   const crypto::Sha256 key = signing_key(params.credentials, date, params.region, params.service);
   crypto::append_hex(sig.signature, crypto::hmac_sha256(crypto::as_view(key), sts));
-  if (payload_hash == kStreamingPayload) {  // chunk signatures chain from here
-    sig.amz_date = std::string(amz_date);
-    sig.scope = scope;
-    sig.signing_key = key;
-  }
 
   sig.authorization.reserve(200);
   sig.authorization.append(kAlgorithm)
@@ -220,23 +215,6 @@ Signature Signer::sign(const Request &request, const Params &params) const {
       .append(", Signature=")
       .append(sig.signature);
   return sig;
-}
-
-ChunkSigner::ChunkSigner(const Signature &seed)
-    : amz_date_(seed.amz_date), scope_(seed.scope), seed_(seed.signature), previous_(seed.signature),
-      key_(seed.signing_key) {}
-
-std::string ChunkSigner::sign_next(std::string_view chunk) {
-  std::string sts;
-  sts.reserve(24 + amz_date_.size() + scope_.size() + 3 * 64 + 5);
-  sts.append("AWS4-HMAC-SHA256-PAYLOAD\n").append(amz_date_).push_back('\n');
-  sts.append(scope_).push_back('\n');
-  sts.append(previous_).push_back('\n');
-  sts.append(kEmptyPayloadHash).push_back('\n');
-  crypto::append_hex(sts, crypto::sha256(chunk));
-  previous_.clear();
-  crypto::append_hex(previous_, crypto::hmac_sha256(crypto::as_view(key_), sts));
-  return previous_;
 }
 
 }  // namespace fc::sigv4

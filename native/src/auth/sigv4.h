@@ -4,9 +4,9 @@
 //   2. string to sign    = algorithm, request date, credential scope, hash of (1)
 //   3. signing key       = HMAC chain over date, region, service, "aws4_request"
 //   4. signature         = hex(HMAC(signing key, (2)))
-// Two rule sets: S3 (path encoded once, never normalised, x-amz-content-sha256
-// always sent) and the generic rules other services use (path normalised, then
-// encoded twice).
+// Two rule sets: S3 (the decoded key encoded once, never normalised,
+// x-amz-content-sha256 always sent) and the generic rules other services use
+// (the path as it stands in the request, normalised, then encoded once more).
 #pragma once
 
 #include <ctime>
@@ -18,24 +18,25 @@
 
 #include "auth/aws_credentials.h"
 #include "crypto/digest.h"
+#include "http/headers.h"
 
 namespace fc::sigv4 {
 
-using NameValues = std::vector<std::pair<std::string, std::string>>;
+using NameValues = http::NameValues;
 
 enum class Rules { S3, Generic };
 
 inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
-// The payload is sent aws-chunked, each chunk signed in a chain (see ChunkSigner).
-inline constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 // hex(SHA-256("")), the payload hash of a request without a body.
 inline constexpr std::string_view kEmptyPayloadHash =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 struct Request {
   std::string method;
-  std::string path;      // decoded, as the object key reads: "/bucket/my key.json"
+  // S3 rules: decoded, as the object key reads ("/bucket/my key.json").
+  // Generic rules: as it stands in the request line ("/a%20b", or a raw "/a b").
+  std::string path;
   NameValues query;      // decoded names and values, repeats allowed
   NameValues headers;    // as sent; names in any case, repeats allowed
   std::string payload_hash = std::string(kEmptyPayloadHash);  // hex SHA-256 of the body
@@ -56,28 +57,6 @@ struct Signature {
   std::string signature;      // lowercase hex
   std::string authorization;  // value of the Authorization header
   NameValues added_headers;   // headers the signer added and the request must carry
-  // What chunk signatures chain from (kStreamingPayload uploads):
-  std::string amz_date;
-  std::string scope;
-  crypto::Sha256 signing_key{};
-};
-
-// Signs the chunks of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload. Each chunk's
-// string to sign is
-//   "AWS4-HMAC-SHA256-PAYLOAD" \n date \n scope \n previous signature \n
-//   hex(SHA-256("")) \n hex(SHA-256(chunk))
-// starting from the request's (seed) signature and ending with an empty chunk.
-class ChunkSigner {
- public:
-  explicit ChunkSigner(const Signature &seed);
-  // The signature of the next chunk (lowercase hex); advances the chain.
-  std::string sign_next(std::string_view chunk);
-  // Back to the seed, to send the body again.
-  void restart() { previous_ = seed_; }
-
- private:
-  std::string amz_date_, scope_, seed_, previous_;
-  crypto::Sha256 key_;
 };
 
 std::string canonical_uri(std::string_view path, Rules rules, bool normalize_path);

@@ -3,11 +3,9 @@
 
 #include <string_view>
 
-#include "auth/sigv4.h"
+#include "http/headers.h"
 
 namespace fc::http {
-
-using Headers = sigv4::NameValues;
 
 // Adds "Name: value\r\n" to headers (name lowercased, value trimmed). A status
 // line starts a new response (after "100 Continue" or a redirect) and clears

@@ -9,13 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "auth/sigv4.h"
 #include "http/body.h"
+#include "http/headers.h"
 #include "util/error.h"
 
 namespace fc::http {
-
-using Headers = sigv4::NameValues;
 
 // Receives a successful (2xx) response body as it streams in.
 class Sink {

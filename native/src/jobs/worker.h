@@ -29,7 +29,8 @@ class Job {
   // Valid once done().
   fc_status status() const { return status_; }
   const std::string &message() const { return message_; }
-  std::string &data() { return data_; }  // a download's bytes, set by the work
+  std::string &data() { return data_; }      // a download's bytes, set by the work
+  std::string &sha256() { return sha256_; }  // hex SHA-256 of what it moved, set by the work
 
   void run();  // on the worker thread
 
@@ -38,6 +39,7 @@ class Job {
   fc_status status_ = FC_OK;
   std::string message_;
   std::string data_;
+  std::string sha256_;
   std::atomic<bool> done_{false};
 };
 

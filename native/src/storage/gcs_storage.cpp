@@ -71,13 +71,13 @@ std::string random_boundary() {
 
 }  // namespace
 
-GcsStorage::GcsStorage(Location location, const Settings &settings)
+GcsStorage::GcsStorage(Location location, const GcsOptions &options)
     : location_(std::move(location)),
-      base_(normalize_endpoint(settings.gcs_endpoint)),
-      list_page_size_(settings.list_page_size),
-      retry_policy_(settings.retry_policy()),
-      transport_(settings.transport_options()),
-      tokens_(gcp::make_token_source(settings, transport_)) {}
+      base_(normalize_endpoint(options.endpoint)),
+      list_page_size_(options.list_page_size),
+      retry_policy_(options.retry),
+      transport_(options.transport),
+      tokens_(gcp::make_token_source(options.tokens, transport_)) {}
 
 std::string GcsStorage::object_url(const std::string &key) const {
   // The object name is one path segment: its slashes are encoded too.

@@ -1,18 +1,27 @@
 // Google Cloud Storage over its JSON API, with OAuth 2.0 bearer tokens
-// (auth/gcp_token_source.h). The endpoint is Google's unless
-// STORAGE_EMULATOR_HOST (or the gcs_endpoint setting) names another.
+// (auth/gcp_token_source.h). The endpoint is Google's unless the options name
+// another (an emulator, a private endpoint).
 #pragma once
 
 #include <memory>
 
 #include "auth/gcp_token_source.h"
+#include "http/retry.h"
 #include "storage/storage.h"
 
 namespace fc {
 
+struct GcsOptions {
+  std::string endpoint;  // host[:port] or a URL; "": Google's
+  gcp::TokenOptions tokens;
+  int list_page_size = 1000;
+  http::Options transport;
+  http::RetryPolicy retry;
+};
+
 class GcsStorage : public Storage {
  public:
-  GcsStorage(Location location, const Settings &settings);
+  GcsStorage(Location location, const GcsOptions &options);
   void put(const PutRequest &request) override;
   ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;

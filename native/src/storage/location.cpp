@@ -25,22 +25,22 @@ bool looks_like_ipv4(std::string_view name) {
 }
 
 // Checks a path for what cannot be a key prefix, then collapses slashes.
-std::string clean_prefix(std::string_view path, const std::string &setting) {
+std::string clean_prefix(std::string_view path, const std::string &label) {
   for (char c : path) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      fail(FC_EINVAL, setting + ": the prefix contains a control character");
-    if (c == '\\') fail(FC_EINVAL, setting + ": the prefix contains a backslash; use '/' between segments");
+      fail(FC_EINVAL, label + ": the prefix contains a control character");
+    if (c == '\\') fail(FC_EINVAL, label + ": the prefix contains a backslash; use '/' between segments");
     if (c == '%')
-      fail(FC_EINVAL, setting + ": percent-encoding is not supported in the prefix; write the characters as they are");
+      fail(FC_EINVAL, label + ": percent-encoding is not supported in the prefix; write the characters as they are");
   }
   std::string out;
   for (const std::string &seg : split(path, '/')) {
     if (seg.empty()) continue;
     if (seg == "." || seg == "..")
-      fail(FC_EINVAL, setting + ": the prefix must not contain '.' or '..' segments");
+      fail(FC_EINVAL, label + ": the prefix must not contain '.' or '..' segments");
     out = join_key(out, seg);
   }
-  if (out.size() > 900) fail(FC_EINVAL, setting + ": the prefix is longer than 900 bytes");
+  if (out.size() > 900) fail(FC_EINVAL, label + ": the prefix is longer than 900 bytes");
   return out;
 }
 
@@ -127,16 +127,15 @@ void validate_version(std::string_view v) {
       fail(FC_EINVAL, "the gateway version must be one key segment: no '/', spaces or control characters");
 }
 
-Location parse_location(std::string_view url) {
-  const std::string setting = "storage URL";
-  if (url.empty()) fail(FC_EINVAL, "storage URL is empty: expected s3://<bucket>/<prefix>, gcs://<bucket>/<prefix> or file:///<dir>");
+Location parse_location(std::string_view url, const std::string &label) {
+  const char *expected = ": expected s3://<bucket>/<prefix>, gcs://<bucket>/<prefix> or file:///<dir>";
+  if (url.empty()) fail(FC_EINVAL, label + " is empty" + expected);
   size_t sep = url.find("://");
-  if (sep == std::string_view::npos)
-    fail(FC_EINVAL, "storage URL has no scheme: expected s3://<bucket>/<prefix>, gcs://<bucket>/<prefix> or file:///<dir>");
+  if (sep == std::string_view::npos) fail(FC_EINVAL, label + " has no scheme" + expected);
   std::string scheme = to_lower(url.substr(0, sep));
   std::string_view rest = url.substr(sep + 3);
   if (rest.find('?') != std::string_view::npos || rest.find('#') != std::string_view::npos)
-    fail(FC_EINVAL, "storage URL must not have a query ('?') or a fragment ('#')");
+    fail(FC_EINVAL, label + " must not have a query ('?') or a fragment ('#')");
 
   Location loc;
   if (scheme == "file") {
@@ -144,10 +143,10 @@ Location parse_location(std::string_view url) {
     size_t slash = rest.find('/');
     std::string_view host = rest.substr(0, slash);
     if (slash == std::string_view::npos || (!host.empty() && host != "localhost"))
-      fail(FC_EINVAL, "file storage needs an absolute path: file:///<dir>");
-    std::string dir = "/" + clean_prefix(rest.substr(slash), setting);
+      fail(FC_EINVAL, label + ": file storage needs an absolute path: file:///<dir>");
+    std::string dir = "/" + clean_prefix(rest.substr(slash), label);
     loc.root_dir = dir == "/" ? std::string() : dir;
-    if (loc.root_dir.empty()) fail(FC_EINVAL, "file storage must not be the root directory");
+    if (loc.root_dir.empty()) fail(FC_EINVAL, label + ": file storage must not be the root directory");
     return loc;
   }
   if (scheme == "s3") {
@@ -155,22 +154,22 @@ Location parse_location(std::string_view url) {
   } else if (scheme == "gcs") {
     loc.scheme = Scheme::GCS;
   } else {
-    fail(FC_EINVAL, "storage URL scheme '" + one_line(scheme.substr(0, 16)) +
+    fail(FC_EINVAL, label + ": the scheme '" + one_line(scheme.substr(0, 16)) +
                         "' is not supported: use s3://, gcs:// or file://");
   }
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   // Never echo the authority: it may hold "key:secret@".
   if (authority.find('@') != std::string_view::npos)
-    fail(FC_EINVAL, "storage URL must not contain credentials; use the AWS_* or GCP_* settings instead");
+    fail(FC_EINVAL, label + " must not contain credentials; use the AWS_* or GCP_* settings instead");
   if (authority.find(':') != std::string_view::npos)
-    fail(FC_EINVAL, "storage URL must not contain a port; set the endpoint separately");
-  if (authority.empty()) fail(FC_EINVAL, "storage URL has no bucket: expected " + scheme + "://<bucket>/<prefix>");
+    fail(FC_EINVAL, label + " must not contain a port; set the endpoint separately");
+  if (authority.empty()) fail(FC_EINVAL, label + " has no bucket: expected " + scheme + "://<bucket>/<prefix>");
   std::string why;
   bool ok = loc.scheme == Scheme::S3 ? is_valid_s3_bucket(authority, &why) : is_valid_gcs_bucket(authority, &why);
-  if (!ok) fail(FC_EINVAL, "invalid bucket name '" + one_line(authority) + "': a bucket name " + why);
+  if (!ok) fail(FC_EINVAL, label + ": invalid bucket name '" + one_line(authority) + "': a bucket name " + why);
   loc.bucket = std::string(authority);
-  if (slash != std::string_view::npos) loc.prefix = clean_prefix(rest.substr(slash), setting);
+  if (slash != std::string_view::npos) loc.prefix = clean_prefix(rest.substr(slash), label);
   return loc;
 }
 

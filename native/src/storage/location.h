@@ -1,4 +1,4 @@
-// Where the fallback configuration lives, parsed from Kong's storage setting:
+// Where the fallback configuration lives, parsed from the storage setting:
 //   s3://<bucket>/<prefix>   gcs://<bucket>/<prefix>   file:///<directory>
 // and the key layout Kong uses inside it: <prefix>/<gateway version>/config.json.
 #pragma once
@@ -24,9 +24,10 @@ struct Location {
   std::string url_of(std::string_view key) const;
 };
 
-// Throws fc::Error(FC_EINVAL) with a one-line message that never echoes
+// Throws fc::Error(FC_EINVAL) with a one-line message that starts with
+// `label` (the setting or variable the URL came from) and never echoes
 // credentials embedded in the URL.
-Location parse_location(std::string_view url);
+Location parse_location(std::string_view url, const std::string &label = "storage");
 
 // S3's bucket naming rules (general purpose buckets).
 bool is_valid_s3_bucket(std::string_view name, std::string *why);

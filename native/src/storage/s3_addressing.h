@@ -1,9 +1,12 @@
-// Where an S3 request goes: with an endpoint (AWS_CONFIG_STORAGE_ENDPOINT), that
-// host, path-style (/<bucket>/<key>); otherwise AWS's regional endpoint,
+// Where an S3 request goes: with an S3-compatible endpoint, that host,
+// path-style (/<bucket>/<key>); otherwise AWS's regional endpoint,
 // virtual-hosted (<bucket>.s3.<region>.amazonaws.com/<key>).
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "http/url.h"
 
 namespace fc {
 
@@ -20,9 +23,12 @@ struct S3Addressing {
   std::string path(const std::string &bucket, const std::string &key) const;
 };
 
-// Throws fc::Error(FC_EINVAL) for a bad region or endpoint; never echoes
-// credentials embedded in the endpoint URL.
+// Whether `region` reads like an AWS region name (lowercase letters, digits, '-').
+bool is_region_name(const std::string &region);
+
+// Throws fc::Error(FC_EINVAL) for a region that is not a region name. Only the
+// endpoint's scheme, host and port are used, as in Kong.
 S3Addressing resolve_s3_addressing(const std::string &bucket, const std::string &region,
-                                   const std::string &endpoint);
+                                   const std::optional<http::Url> &endpoint);
 
 }  // namespace fc

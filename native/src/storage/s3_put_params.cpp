@@ -12,8 +12,6 @@ namespace fc {
 
 namespace {
 
-constexpr const char *kSetting = "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG";
-
 enum class Kind { String, Bool };
 
 struct Param {
@@ -72,21 +70,20 @@ bool is_header_token(std::string_view name) {
   return true;
 }
 
-[[noreturn]] void bad(const std::string &name, const std::string &why) {
-  fail(FC_EINVAL, std::string(kSetting) + ": " + name + " " + why);
-}
-
 }  // namespace
 
-S3PutParams parse_s3_put_params(std::string_view json) {
+S3PutParams parse_s3_put_params(std::string_view json, const std::string &label) {
+  auto bad = [&label](const std::string &name, const std::string &why) {
+    fail(FC_EINVAL, label + ": " + name + " " + why);
+  };
   S3PutParams out;
   if (json.empty()) return out;
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());  // iterative: deep nesting must not overflow the stack
   if (doc.HasParseError())
-    fail(FC_EINVAL, std::string(kSetting) + " is not valid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
+    fail(FC_EINVAL, label + " is not valid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
                         " at byte " + std::to_string(doc.GetErrorOffset()));
-  if (!doc.IsObject()) fail(FC_EINVAL, std::string(kSetting) + " must be a JSON object");
+  if (!doc.IsObject()) fail(FC_EINVAL, label + " must be a JSON object");
 
   bool has_customer_key = false, has_customer_key_md5 = false;
   std::string customer_key;

@@ -1,8 +1,9 @@
-// KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG: extra PutObject parameters in the AWS
+// The S3 PutObject parameters setting: extra PutObject parameters in the AWS
 // SDK's naming ({"ServerSideEncryption":"aws:kms","SSEKMSKeyId":"..."}), turned
 // into the request headers S3 expects.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "http/transport.h"
@@ -14,7 +15,8 @@ struct S3PutParams {
   http::Headers read_headers;  // sent with GetObject/HeadObject too (SSE-C, payer, owner)
 };
 
-// Throws fc::Error(FC_EINVAL) naming the parameter at fault; never echoes a value.
-S3PutParams parse_s3_put_params(std::string_view json);
+// Throws fc::Error(FC_EINVAL) naming `label` (where the JSON came from) and the
+// parameter at fault; never echoes a value.
+S3PutParams parse_s3_put_params(std::string_view json, const std::string &label);
 
 }  // namespace fc

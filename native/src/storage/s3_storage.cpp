@@ -13,15 +13,6 @@ namespace fc {
 
 namespace {
 
-std::shared_ptr<AwsCredentialChain> credential_chain(const Settings &settings) {
-  AwsChainSettings chain = settings.aws_chain;
-  chain.environment = settings.credentials;
-  chain.region = settings.region;
-  chain.ca_bundle = settings.ca_bundle;
-  chain.verify_tls = settings.tls_verify;
-  return std::make_shared<AwsCredentialChain>(std::move(chain));
-}
-
 bool has_code(const http::Response &response, const char *code) {
   return (response.status == 400 || response.status == 403) &&
          response.body.find(std::string("<Code>") + code + "</Code>") != std::string::npos;
@@ -29,29 +20,19 @@ bool has_code(const http::Response &response, const char *code) {
 
 }  // namespace
 
-S3Storage::S3Storage(Location location, const Settings &settings)
+S3Storage::S3Storage(Location location, S3Options options)
     : location_(std::move(location)),
-      credentials_(credential_chain(settings)),
-      endpoint_(settings.endpoint),
-      region_from_instance_(settings.region.empty() && credentials_->shared_config_region().empty()),
-      // No region variable: the shared config file's, as the SDKs do.
+      credentials_(std::make_shared<AwsCredentialChain>(options.credentials)),
+      endpoint_(std::move(options.endpoint)),
+      region_from_instance_(options.region.empty() && credentials_->shared_config_region().empty()),
+      // No region setting: the shared config file's, as the SDKs do.
       addressing_(resolve_s3_addressing(location_.bucket,
-                                        settings.region.empty() ? credentials_->shared_config_region() : settings.region,
-                                        settings.endpoint)),
-      list_page_size_(settings.list_page_size),
-      put_params_(parse_s3_put_params(settings.s3_put_params)),
-      retry_policy_(settings.retry_policy()),
-      transport_(settings.transport_options()) {
-  // Half a key pair in the environment is a mistake to report now; anything
-  // else is looked for on first use, on the worker thread (remote providers
-  // must never be asked from nginx's event loop).
-  if (!settings.credentials.empty()) validate_credentials(settings.credentials);
-  if (addressing_.scheme != "https")
-    for (const auto &h : put_params_.read_headers)
-      if (h.first == "x-amz-server-side-encryption-customer-key")
-        fail(FC_EINVAL, "KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG: SSECustomerKey would travel in clear text: "
-                        "it needs an https:// endpoint");
-}
+                                        options.region.empty() ? credentials_->shared_config_region() : options.region,
+                                        endpoint_)),
+      list_page_size_(options.list_page_size),
+      put_params_(std::move(options.put_params)),
+      retry_policy_(options.retry),
+      transport_(options.transport) {}
 
 http::Response S3Storage::send(Call &call, long timeout_ms) const {
   const AwsCredentials credentials = credentials_->get();

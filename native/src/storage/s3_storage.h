@@ -1,23 +1,35 @@
 // Amazon S3 and S3-compatible stores (Ceph RGW, MinIO) over SigV4.
-// With an endpoint (AWS_CONFIG_STORAGE_ENDPOINT) requests are path-style,
-// /<bucket>/<key> on that host; otherwise virtual-hosted on the regional AWS
-// endpoint, <bucket>.s3.<region>.amazonaws.com.
+// With an endpoint requests are path-style, /<bucket>/<key> on that host;
+// otherwise virtual-hosted on the regional AWS endpoint,
+// <bucket>.s3.<region>.amazonaws.com.
 #pragma once
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 
 #include "auth/aws_credential_chain.h"
 #include "auth/sigv4.h"
+#include "http/retry.h"
 #include "storage/s3_addressing.h"
 #include "storage/s3_put_params.h"
 #include "storage/storage.h"
 
 namespace fc {
 
+struct S3Options {
+  std::optional<http::Url> endpoint;  // an S3-compatible store: path-style requests there
+  std::string region;                 // "": the shared config file's, else the instance's, else us-east-1
+  S3PutParams put_params;
+  AwsChainSettings credentials;       // where credentials come from
+  int list_page_size = 1000;
+  http::Options transport;
+  http::RetryPolicy retry;
+};
+
 class S3Storage : public Storage {
  public:
-  S3Storage(Location location, const Settings &settings);
+  S3Storage(Location location, S3Options options);
   void put(const PutRequest &request) override;
   // Which credential provider answered, and until when (fallback-config whoami).
   ResolvedCredentials credentials_source() const { return credentials_->describe(); }
@@ -48,7 +60,7 @@ class S3Storage : public Storage {
 
   Location location_;
   std::shared_ptr<AwsCredentialChain> credentials_;
-  std::string endpoint_;
+  std::optional<http::Url> endpoint_;
   // No region from a variable or the shared config: once the credentials come
   // from the instance profile, the instance's region (as the SDKs do).
   bool region_from_instance_;

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "config/json_object_check.h"
-#include "config/settings.h"
 #include "http/transport.h"
 #include "storage/location.h"
 
@@ -47,9 +46,6 @@ class Storage {
   // Every object whose key starts with prefix, in key order.
   virtual std::vector<ObjectInfo> list(const std::string &prefix) = 0;
 };
-
-// Throws FC_EINVAL when the settings do not fit the location's scheme.
-std::unique_ptr<Storage> make_storage(const Location &location, const Settings &settings);
 
 // The one message used everywhere a configuration is missing.
 std::string missing_config_message(const std::string &url);

@@ -1,10 +1,5 @@
 #include "util/strings.h"
 
-#include <cerrno>
-#include <cstring>
-
-#include "util/error.h"
-
 #include <cstdlib>
 
 namespace fc {
@@ -42,22 +37,6 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-std::string trim_and_collapse_spaces(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool pending_space = false;
-  for (char c : trim(s)) {
-    if (is_space(c)) {
-      pending_space = true;
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -80,14 +59,6 @@ std::string one_line(std::string_view s) {
 std::string getenv_or_empty(const char *name) {
   const char *v = std::getenv(name);
   return v ? std::string(v) : std::string();
-}
-
-void fail_errno(const std::string &what) {
-  int err = errno;
-  char buf[128];
-  // GNU strerror_r returns the message, which may or may not be buf.
-  const char *text = strerror_r(err, buf, sizeof buf);
-  fail(FC_EIO, what + ": " + text);
 }
 
 }  // namespace fc

@@ -1,4 +1,4 @@
-// Small string helpers shared by the signer, the HTTP layer and the CLI parsing.
+// Small string helpers shared by the signer, the HTTP layer and the settings.
 #pragma once
 
 #include <string>
@@ -12,8 +12,6 @@ bool iequals(std::string_view a, std::string_view b);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string_view trim(std::string_view s);
-// Trims and turns every run of spaces/tabs into one space (SigV4 header values).
-std::string trim_and_collapse_spaces(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 // Makes text safe for a one-line message: control characters become spaces.
 std::string one_line(std::string_view s);
