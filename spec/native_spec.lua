@@ -69,6 +69,38 @@ describe("native bindings", function()
     assert.matches("tried: /nonexistent/a/libfallback_config.so, /nonexistent/b/libfallback_config.so", err, 1, true)
   end)
 
+  it("report the real dlopen error of a library that exists but does not load", function()
+    assert(os.execute("mkdir -p " .. dir .. "/first " .. dir .. "/second") == 0)
+    local f = assert(io.open(dir .. "/second/libfallback_config.so", "wb"))
+    f:write("not an ELF file")
+    f:close()
+    local lib, err = native.load_shared_lib("libfallback_config.so",
+      dir .. "/first/?.so;" .. dir .. "/second/?.so;" .. dir .. "/third/?.so")
+    assert.is_nil(lib)
+    -- The candidate that exists, and what the dynamic loader said of it.
+    assert.matches("could not load " .. dir .. "/second/libfallback_config.so: ", err, 1, true)
+    assert.truthy(err:find("ELF") or err:find("too short"), err)
+    assert.is_nil(err:find("tried:", 1, true))
+  end)
+
+  it("refuse a library that lacks a function the bindings declare, naming it", function()
+    -- A real shared library that loads but is not ours (zlib, which libcurl needs).
+    local other
+    for _, path in ipairs({ "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1" }) do
+      local f = io.open(path, "rb")
+      if f then
+        f:close()
+        other = path
+        break
+      end
+    end
+    assert.truthy(other, "zlib is installed")
+    assert(os.execute("mkdir -p " .. dir .. "/other && ln -s " .. other .. " " .. dir .. "/other/libfallback_config.so") == 0)
+    local lib, err = native.load_shared_lib("libfallback_config.so", dir .. "/other/?.so")
+    assert.is_nil(lib)
+    assert.matches("could not load " .. dir .. "/other/libfallback_config.so: it has no fc_", err, 1, true)
+  end)
+
   it("free native handles when the Lua objects are collected", function()
     for _ = 1, 200 do
       native.new_client({ storage = "file://" .. dir })

@@ -34,21 +34,42 @@ describe("plugin schema", function()
     end
     table.sort(names)
     assert.same({ "export_delay", "import_grace", "s3_put_params", "storage" }, names)
-    assert.equals(0, field(config, "export_delay").gt)
-    assert.equals(0, field(config, "import_grace").gt)
   end)
 
-  it("accepts known storage schemes and refuses others and credentials in the URL", function()
+  it("are the library's settings with a plugin config field, with the table's limits", function()
+    local native = require("kong.plugins.fallback-config.native")
+    local fields = {}
+    for _, row in ipairs(native.settings_table()) do
+      if row.plugin_field then
+        local def = field(config, row.plugin_field)
+        assert.truthy(def, row.plugin_field)
+        fields[#fields + 1] = row.plugin_field
+        if row.kind == "seconds" then
+          assert.same({ row.min, row.max }, def.between, row.name)
+        end
+        assert.matches(row.variables[1] .. " wins", def.description, 1, true)
+      end
+    end
+    assert.equals(#config.fields, #fields)
+  end)
+
+  it("checks storage and S3 parameters with the library's own rules, in Kong's wording", function()
     local validate = field(config, "storage").custom_validator
     for _, ok in ipairs({ "s3://bucket/prefix", "GCS://bucket", "file:///var/lib/kong" }) do
       assert.is_true(validate(ok), ok)
     end
     local ok, err = validate("ftp://x/y")
     assert.is_nil(ok)
-    assert.equals("must start with s3://, gcs:// or file://", err)
+    assert.equals("the scheme 'ftp' is not supported: use s3://, gcs:// or file://", err)
     ok, err = validate("s3://AKIA:secret@bucket/p")
     assert.is_nil(ok)
-    assert.equals("must not hold credentials: set them in the environment", err)
+    assert.equals("must not contain credentials; use the AWS_* or GCP_* settings instead", err)
+    assert.is_nil(err:find("secret", 1, true))
+    local params = field(config, "s3_put_params").custom_validator
+    assert.is_true(params({ StorageClass = "STANDARD_IA", BucketKeyEnabled = "true" }))
+    ok, err = params({ Bogus = "x" })
+    assert.is_nil(ok)
+    assert.equals("'Bogus' is not a supported PutObject parameter", err)
   end)
 
   it("lets storage and S3 parameters come from a vault", function()

@@ -153,7 +153,10 @@ function _M:upload()
   local ok = job and true
   if job then
     ok, err, status = job:wait(ngx.sleep)
-    sha256 = ok and job:data() -- the uploaded JSON's SHA-256, in hex
+    if ok then
+      sha256, err, status = job:sha256()
+      ok = sha256 ~= nil
+    end
     job:close()
   end
   buf:free()
@@ -161,7 +164,9 @@ function _M:upload()
     return self:fail(hash, err, status)
   end
   self.schedule:upload_succeeded(hash)
-  self.log("notice", "exported config %s to %s in %d ms", hash or ("sha256:" .. sha256), self.url,
+  -- The stored bytes' SHA-256 names the configuration on every node (the
+  -- importer logs the same); Kong's hash is this node's own.
+  self.log("notice", "exported config sha256:%s (Kong hash %s) to %s in %d ms", sha256, hash or "none", self.url,
     math.floor((now() - started) * 1000 + 0.5))
 end
 

@@ -50,34 +50,23 @@ end
 
 -- Worker 0's state.
 local state = {
-  client_key = nil, -- the native settings the current client was built with
+  client_key = nil, -- the settings the current client was built with
   client = nil,
   exporter = nil,
   disabled_reason = nil,
 }
 
-local function client_key(native_settings)
-  local names = {}
-  for name in pairs(native_settings) do
-    names[#names + 1] = name
-  end
-  table.sort(names)
-  local key = {}
-  for _, name in ipairs(names) do
-    key[#key + 1] = name .. "=" .. tostring(native_settings[name])
-  end
-  return table.concat(key, "\n")
-end
-
 -- Builds (or keeps) the client for the resolved settings.
 local function client_for(s)
-  local native_settings = { uploader = kong.node.get_id() }
-  for name, value in pairs(s.native) do
-    native_settings[name] = value
-  end
-  local key = client_key(native_settings)
+  local node_id = kong.node.get_id()
+  local key = s.key .. "\nuploader=" .. node_id
   if key ~= state.client_key then
-    local client, err = native.new_client(native_settings)
+    local ok, err = s.settings:set("uploader", node_id, "the node id (kong.node.get_id())")
+    if not ok then
+      return nil, err
+    end
+    local client
+    client, err = s.settings:new_client()
     if not client then
       return nil, err
     end
@@ -97,11 +86,9 @@ end
 -- configuration) and brings the exporter in line. Returns the settings, or nil.
 local function refresh()
   local conf = plugin_conf()
-  local s, err = settings.resolve(ENV, conf)
+  local s, err, reason = settings.resolve(ENV, conf)
   if not s then
-    local import = string.lower(ENV.KONG_CLUSTER_FALLBACK_CONFIG_IMPORT or "off")
-    if not conf and err:find("_STORAGE is required", 1, true) and import ~= "on" and import ~= "true"
-       and not importer.node_has_config() then
+    if not conf and reason == "no_storage" and not importer.node_has_config() then
       -- A backup node may take its storage from the plugin's config, which
       -- comes with the first configuration: not an error yet.
       if state.disabled_reason == nil then
@@ -114,10 +101,12 @@ local function refresh()
     return nil
   end
   if not s.export and not s.import then
+    s.settings:free()
     return s
   end
   local client
   client, err = client_for(s)
+  s.settings:free() -- it holds the credentials: not a moment longer than needed
   if not client then
     disable(err)
     return nil
@@ -126,10 +115,10 @@ local function refresh()
   if s.export then
     local url = client:config_url(kong.version)
     if state.exporter then
-      state.exporter:reconfigure(client, url, s.export_delay, s.insecure and settings.INSECURE_WARNING)
+      state.exporter:reconfigure(client, url, s.export_delay, s.insecure_warning)
     else
       state.exporter = exporter.new({ client = client, version = kong.version, url = url,
-        delay = s.export_delay, log = log, insecure_warning = s.insecure and settings.INSECURE_WARNING })
+        delay = s.export_delay, log = log, insecure_warning = s.insecure_warning })
     end
   end
   return s
@@ -173,7 +162,7 @@ local function start(premature)
     local client = state.client
     importer.new({ client = client, version = kong.version, url = client:config_url(kong.version),
       grace = s.import_grace, log = log, declarative_config = kong.db.declarative_config,
-      insecure_warning = s.insecure and settings.INSECURE_WARNING }):start()
+      insecure_warning = s.insecure_warning }):start()
   end
 end
 

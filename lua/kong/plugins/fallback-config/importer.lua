@@ -119,11 +119,16 @@ function _M:import_once()
   if not job then
     return nil, err, status
   end
-  local ok
+  local ok, data, sha256
   ok, err, status = job:wait(ngx.sleep)
-  local data = ok and job:data()
+  if ok then
+    sha256, err, status = job:sha256()
+    if sha256 then
+      data, err, status = job:data()
+    end
+  end
   job:close()
-  if not ok then
+  if not data then
     return nil, err, status
   end
   if data == "" then
@@ -150,7 +155,7 @@ function _M:import_once()
     end
     local loaded, load_err, retry_after = declarative.load_into_cache_with_events(entities, meta, hash)
     if loaded then
-      self.log("notice", "imported config %s from %s in %d ms", hash, self.url,
+      self.log("notice", "imported config sha256:%s (Kong hash %s) from %s in %d ms", sha256, hash, self.url,
         math.floor((now() - started) * 1000 + 0.5))
       return true
     end

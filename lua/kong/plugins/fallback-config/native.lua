@@ -1,80 +1,65 @@
 -- LuaJIT FFI bindings for libfallback_config (native/include/fallback_config.h).
 --
--- Thin on purpose: the native library does the work; this module declares the
--- ABI, finds the library on package.cpath, owns native handles through ffi.gc,
--- and turns every status into `nil, err`.
+-- Thin on purpose: the native library does the work; this module loads the
+-- ABI's declarations (cdefs.lua, generated from the header), finds the library
+-- on package.cpath, owns native handles through ffi.gc, and turns every status
+-- into `nil, err, status name`.
 
 local ffi = require("ffi")
 
-local C_DEF = [[
-typedef struct fc_settings fc_settings;
-typedef struct fc_client fc_client;
-
-typedef struct fc_object_info {
-  char *key;
-  char *version;
-  uint64_t size;
-  int64_t last_modified;
-  char *etag;
-  char *uploader;
-  char *generation;
-} fc_object_info;
-
-const char *fc_version(void);
-const char *fc_status_name(int status);
-void fc_free(void *p);
-
-fc_settings *fc_settings_new(void);
-void fc_settings_free(fc_settings *settings);
-int fc_settings_set(fc_settings *settings, const char *name, const char *value,
-                    char *errbuf, size_t errbuf_len);
-int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len);
-
-int fc_client_new(const fc_settings *settings, fc_client **out, char *errbuf, size_t errbuf_len);
-void fc_client_free(fc_client *client);
-int fc_client_config_key(const fc_client *client, const char *version, char **out_key,
-                         char *errbuf, size_t errbuf_len);
-int fc_client_config_url(const fc_client *client, const char *version, char **out_url,
-                         char *errbuf, size_t errbuf_len);
-int fc_client_put(fc_client *client, const char *version, const char *data, size_t len,
-                  char *errbuf, size_t errbuf_len);
-int fc_client_get(fc_client *client, const char *version, char **out_data, size_t *out_len,
-                  char *errbuf, size_t errbuf_len);
-int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,
-                   char *errbuf, size_t errbuf_len);
-void fc_object_info_free(fc_object_info *info);
-
-typedef struct fc_job fc_job;
-int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
-                        fc_job **out, char *errbuf, size_t errbuf_len);
-int fc_client_put_async_serialized(fc_client *client, const char *version, const char *data, size_t len,
-                                   fc_job **out, char *errbuf, size_t errbuf_len);
-int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
-                        char *errbuf, size_t errbuf_len);
-int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
-int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf, size_t errbuf_len);
-void fc_job_free(fc_job *job);
-]]
-
 local LIB_NAME = "libfallback_config.so"
-local ERRBUF_LEN = 512
+local CDEFS = require("kong.plugins.fallback-config.cdefs")
 
 -- A module reloaded (tests clear package.loaded) must not redefine the types.
-if not pcall(ffi.typeof, "fc_object_info") then
-  ffi.cdef(C_DEF)
+if not pcall(ffi.typeof, "fc_setting_info") then
+  ffi.cdef(CDEFS)
+end
+
+-- Every function the declarations name: a library that lacks one is another
+-- version than these bindings, and is refused at load, not at first call.
+local FUNCTIONS = {}
+for name in CDEFS:gmatch("(fc_[%w_]+)%(") do
+  FUNCTIONS[#FUNCTIONS + 1] = name
+end
+
+local function file_exists(path)
+  local f = io.open(path, "rb")
+  if f then
+    f:close()
+  end
+  return f ~= nil
+end
+
+local function missing_function(lib)
+  for _, name in ipairs(FUNCTIONS) do
+    if not pcall(function() return lib[name] end) then
+      return name
+    end
+  end
 end
 
 -- Like Kong's atc-router: look for the library in every package.cpath
--- directory, and say where we looked when it is nowhere.
+-- directory. The first file that exists is loaded, and if dlopen refuses it
+-- (a missing libcurl, an undefined symbol) that error is the one reported; if
+-- none exists, every path tried is.
 local function load_shared_lib(name, cpath)
   local tried = {}
   for pattern in string.gmatch(cpath or package.cpath, "[^;]+") do
     local dir = pattern:match("^(.*/)[^/]*$")
     if dir and not tried[dir] then
       tried[dir] = true
-      tried[#tried + 1] = dir .. name
-      local ok, lib = pcall(ffi.load, dir .. name)
-      if ok then
+      local path = dir .. name
+      tried[#tried + 1] = path
+      if file_exists(path) then
+        local ok, lib = pcall(ffi.load, path)
+        if not ok then
+          return nil, "could not load " .. path .. ": " .. tostring(lib)
+        end
+        local missing = missing_function(lib)
+        if missing then
+          return nil, "could not load " .. path .. ": it has no " .. missing
+            .. " (not the version of libfallback_config these bindings were generated for)"
+        end
         return lib
       end
     end
@@ -82,21 +67,23 @@ local function load_shared_lib(name, cpath)
   return nil, "could not load " .. name .. ", tried: " .. table.concat(tried, ", ")
 end
 
-local _M = { _VERSION = "0.1.0", load_shared_lib = load_shared_lib }
-
 local lib, load_err = load_shared_lib(LIB_NAME)
 if not lib then
   error(load_err)
 end
-_M.lib = lib
 
+local _M = { _VERSION = ffi.string(lib.fc_version()), load_shared_lib = load_shared_lib, lib = lib }
+
+local ERRBUF_LEN = ffi.C.FC_ERRBUF_LEN
+local JOB_RUNNING = ffi.C.FC_JOB_RUNNING
 local errbuf = ffi.new("char[?]", ERRBUF_LEN)
+local sha256_buf = ffi.new("char[65]")
 local out_ptr = ffi.new("char *[1]")
 local out_len = ffi.new("size_t[1]")
 local out_client = ffi.new("fc_client *[1]")
 local out_info = ffi.new("fc_object_info *[1]")
 local out_job = ffi.new("fc_job *[1]")
-local JOB_RUNNING = -1
+local out_source = ffi.new("char *[1]")
 
 local function failure(status)
   return nil, ffi.string(errbuf), ffi.string(lib.fc_status_name(status))
@@ -109,41 +96,162 @@ local function take_string(p, len)
   return s
 end
 
+local function opt_string(p)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+local function take_opt_string(p)
+  if p == nil then
+    return nil
+  end
+  return take_string(p)
+end
+
+-- The library's table of settings (fc_setting_info_at), as Lua tables.
+local KINDS = { [0] = "text", "path", "url", "storage", "json", "on_off", "aws_boolean", "seconds", "integer" }
+
+local setting_table
+function _M.settings_table()
+  if setting_table then
+    return setting_table
+  end
+  setting_table = {}
+  local i = 0
+  while true do
+    local info = lib.fc_setting_info_at(i)
+    if info == nil then
+      break
+    end
+    local variables = {}
+    for v = 0, ffi.C.FC_SETTING_MAX_VARIABLES - 1 do
+      if info.variables[v] == nil then
+        break
+      end
+      variables[#variables + 1] = ffi.string(info.variables[v])
+    end
+    setting_table[#setting_table + 1] = {
+      name = ffi.string(info.name),
+      variables = variables,
+      flag = opt_string(info.flag),
+      plugin_field = opt_string(info.plugin_field),
+      value_name = ffi.string(info.value_name),
+      default = opt_string(info.default_value),
+      help = ffi.string(info.help),
+      kind = KINDS[info.kind],
+      min = info.min,
+      max = info.max,
+      secret = info.secret ~= 0,
+      plugin_only = info.plugin_only ~= 0,
+    }
+    i = i + 1
+  end
+  return setting_table
+end
+
+-- Settings: values by setting name, checked by the library as they are set;
+-- errors name the variable or the caller's source.
+
+local settings_mt = {}
+settings_mt.__index = settings_mt
+
+--- A new, empty settings object; free() it as soon as it is used (it may hold
+-- credentials), or the GC does.
+function _M.new_settings()
+  local handle = lib.fc_settings_new()
+  if handle == nil then
+    return nil, "out of memory", "EINTERNAL"
+  end
+  return setmetatable({ handle = ffi.gc(handle, lib.fc_settings_free) }, settings_mt)
+end
+
+--- Sets `name`; an error names `source` (a plugin config field), else the name.
+function settings_mt:set(name, value, source)
+  local rc = lib.fc_settings_set_from(self.handle, name, value, source, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return true
+end
+
+--- What an environment variable of the table says; precedence between a
+-- setting's variables holds whatever the order of the calls.
+function settings_mt:set_env(variable, value)
+  local rc = lib.fc_settings_set_env(self.handle, variable, value, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return true
+end
+
+--- The value (its default when unset; nil when neither) and where it came
+-- from (nil for a default). A secret's value is never read back.
+function settings_mt:get(name)
+  local rc = lib.fc_settings_get(self.handle, name, out_ptr, out_source, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return take_opt_string(out_ptr[0]), take_opt_string(out_source[0])
+end
+
+--- Where a setting's value came from (nil for a default); for secrets too.
+function settings_mt:source(name)
+  local rc = lib.fc_settings_get(self.handle, name, nil, out_source, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return take_opt_string(out_source[0])
+end
+
+function settings_mt:free()
+  if self.handle ~= nil then
+    lib.fc_settings_free(ffi.gc(self.handle, nil))
+    self.handle = nil
+  end
+end
+
 local client_mt = {}
 client_mt.__index = client_mt
 
---- Creates a client. `settings` maps setting names (storage, endpoint, region,
--- s3_put_params, uploader, ...) to strings; with `use_env`, Kong's and AWS's
--- environment variables are read first and `settings` overrides them.
--- Returns the client, or nil, err, status name.
-local function build_settings(s, settings, use_env)
-  if use_env then
-    local rc = lib.fc_settings_load_env(s, errbuf, ERRBUF_LEN)
-    if rc ~= 0 then
-      return rc
-    end
-  end
-  for name, value in pairs(settings or {}) do
-    local rc = lib.fc_settings_set(s, tostring(name), tostring(value), errbuf, ERRBUF_LEN)
-    if rc ~= 0 then
-      return rc
-    end
-  end
-  return lib.fc_client_new(s, out_client, errbuf, ERRBUF_LEN)
-end
-
-function _M.new_client(settings, use_env)
-  local s = lib.fc_settings_new()
-  if s == nil then
-    return nil, "out of memory", "EINTERNAL"
-  end
-  local rc = build_settings(s, settings, use_env)
-  -- Freed at once, not by the GC: the settings hold the credentials.
-  lib.fc_settings_free(s)
+--- A client of the storage these settings describe. Returns the client, or
+-- nil, err, status name.
+function settings_mt:new_client()
+  local rc = lib.fc_client_new(self.handle, out_client, errbuf, ERRBUF_LEN)
   if rc ~= 0 then
     return failure(rc)
   end
   return setmetatable({ handle = ffi.gc(out_client[0], lib.fc_client_free) }, client_mt)
+end
+
+--- A client from a table of setting names to strings; with `use_env`, this
+-- process's environment is read first and the table overrides it. (The
+-- plugin hands over the environment it captured instead: settings.lua.)
+function _M.new_client(values, use_env)
+  local settings, err, status = _M.new_settings()
+  if not settings then
+    return nil, err, status
+  end
+  local ok = true
+  if use_env then
+    local rc = lib.fc_settings_load_env(settings.handle, errbuf, ERRBUF_LEN)
+    if rc ~= 0 then
+      ok, err, status = failure(rc)
+    end
+  end
+  for name, value in pairs(values or {}) do
+    if ok then
+      ok, err, status = settings:set(tostring(name), tostring(value))
+    end
+  end
+  local client
+  if ok then
+    client, err, status = settings:new_client()
+  end
+  -- Freed at once, not by the GC: the settings hold the credentials.
+  settings:free()
+  if not client then
+    return nil, err, status
+  end
+  return client
 end
 
 -- Calls a `fn(client, version, char **out, errbuf, len)` and returns the string.
@@ -179,10 +287,6 @@ function client_mt:get(version)
     return failure(rc)
   end
   return take_string(out_ptr[0], out_len[0])
-end
-
-local function opt_string(p)
-  return p ~= nil and ffi.string(p) or nil
 end
 
 function client_mt:stat(version)
@@ -269,6 +373,16 @@ function job_mt:status()
     return failure(rc)
   end
   return true
+end
+
+--- The SHA-256 (hex) of the configuration a finished job uploaded or
+-- downloaded: the name every node and the stored object agree on.
+function job_mt:sha256()
+  local rc = lib.fc_job_sha256(self.handle, sha256_buf, 65, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return ffi.string(sha256_buf, 64)
 end
 
 --- The downloaded bytes of a finished get job.

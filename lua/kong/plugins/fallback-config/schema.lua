@@ -1,21 +1,42 @@
 -- The plugin's declarative config: the settings every node shares (storage,
--- export delay, import grace, S3 PutObject parameters). Which node exports or
--- imports, and the credentials, come from each node's environment, which also
--- wins over these fields. Global only: no service, route or consumer.
+-- export delay, import grace, S3 PutObject parameters), the rows of the
+-- library's table of settings that have a plugin config field. Which node
+-- exports or imports, and the credentials, come from each node's
+-- environment, which also wins over these fields. Global only: no service,
+-- route or consumer. Limits, descriptions and checks come from the table, so
+-- the Admin API refuses what the plugin would.
 
 local typedefs = require("kong.db.schema.typedefs")
+local native = require("kong.plugins.fallback-config.native")
+local settings = require("kong.plugins.fallback-config.settings")
 
-local KNOWN_SCHEMES = { s3 = true, gcs = true, file = true }
+local ROWS = {}
+for _, row in ipairs(native.settings_table()) do
+  if row.plugin_field then
+    ROWS[row.plugin_field] = row
+  end
+end
 
-local function validate_storage(value)
-  local scheme = value:match("^(%a[%w+.-]*)://")
-  if not scheme or not KNOWN_SCHEMES[scheme:lower()] then
-    return nil, "must start with s3://, gcs:// or file://"
+local function description(row)
+  return row.help .. ". " .. row.variables[1] .. " wins over it" .. (row.default and ("; default " .. row.default) or "") .. "."
+end
+
+-- The library's own check of a value, with Kong's wording: the field is named
+-- by Kong, so the message starts after it.
+local function library_check(row)
+  return function(value)
+    local s = assert(native.new_settings())
+    local ok, err = s:set(row.name, settings.plugin_value_text(value), "value")
+    s:free()
+    if ok then
+      return true
+    end
+    return nil, (err:gsub("^value:? ", ""))
   end
-  if value:match("^%a[%w+.-]*://[^/]*@") then
-    return nil, "must not hold credentials: set them in the environment"
-  end
-  return true
+end
+
+local function seconds(row)
+  return { description = description(row), type = "number", required = false, between = { row.min, row.max } }
 end
 
 return {
@@ -28,18 +49,16 @@ return {
     { config = {
         type = "record",
         fields = {
-          { storage = { description = "Where the configuration is kept: s3://bucket/prefix, gcs://bucket/prefix or file:///path. KONG_CLUSTER_FALLBACK_CONFIG_STORAGE wins.",
-              type = "string", required = false, referenceable = true, custom_validator = validate_storage } },
-          { export_delay = { description = "Seconds: at most one upload per window; the latest configuration wins. KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY wins. Default 60.",
-              type = "number", required = false, gt = 0 } },
-          { import_grace = { description = "Seconds a new data plane waits for its control plane before importing. KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE wins. Default 5.",
-              type = "number", required = false, gt = 0 } },
+          { storage = { description = description(ROWS.storage), type = "string", required = false,
+              referenceable = true, custom_validator = library_check(ROWS.storage) } },
+          { export_delay = seconds(ROWS.export_delay) },
+          { import_grace = seconds(ROWS.import_grace) },
           -- Values can hold a secret (SSECustomerKey): vault references, and
           -- encrypted at rest where Kong's keyring is on.
-          { s3_put_params = { description = "Extra S3 PutObject parameters in AWS SDK naming, e.g. ServerSideEncryption. KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG wins.",
-              type = "map", required = false,
+          { s3_put_params = { description = description(ROWS.s3_put_params), type = "map", required = false,
               keys = { type = "string" },
-              values = { type = "string", referenceable = true, encrypted = true } } },
+              values = { type = "string", referenceable = true, encrypted = true },
+              custom_validator = library_check(ROWS.s3_put_params) } },
         },
       },
     },

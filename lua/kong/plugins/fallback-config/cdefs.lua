@@ -1,0 +1,169 @@
+-- Generated from native/include/fallback_config.h by scripts/gen_cdefs.lua: do not edit.
+return [[
+enum { FC_ERRBUF_LEN = 512 };
+
+typedef enum fc_status {
+  FC_OK = 0,
+  FC_EINVAL = 1,
+  FC_ENOTFOUND = 2,
+  FC_EAUTH = 3,
+  FC_ESTORAGE = 4,
+  FC_ENETWORK = 5,
+  FC_EIO = 6,
+  FC_EPRECONDITION = 7,
+  FC_EINTERNAL = 8
+} fc_status;
+
+typedef struct fc_settings fc_settings;
+typedef struct fc_client fc_client;
+
+const char *fc_version(void);
+
+const char *fc_status_name(int status);
+
+void fc_free(void *p);
+
+typedef enum fc_setting_kind {
+  FC_SETTING_TEXT = 0,
+  FC_SETTING_PATH = 1,
+  FC_SETTING_URL = 2,
+  FC_SETTING_STORAGE = 3,
+  FC_SETTING_JSON = 4,
+  FC_SETTING_ON_OFF = 5,
+  FC_SETTING_AWS_BOOLEAN = 6,
+  FC_SETTING_SECONDS = 7,
+  FC_SETTING_INTEGER = 8
+} fc_setting_kind;
+
+enum { FC_SETTING_MAX_VARIABLES = 4 };
+
+typedef struct fc_setting_info {
+  const char *name;
+  const char *variables[FC_SETTING_MAX_VARIABLES];
+  const char *flag;
+  const char *plugin_field;
+  const char *value_name;
+  const char *default_value;
+  const char *help;
+  int kind;
+  double min, max;
+  int secret;
+  int plugin_only;
+} fc_setting_info;
+
+const fc_setting_info *fc_setting_info_at(size_t index);
+
+fc_settings *fc_settings_new(void);
+void fc_settings_free(fc_settings *settings);
+int fc_settings_set(fc_settings *settings, const char *name, const char *value,
+                           char *errbuf, size_t errbuf_len);
+
+int fc_settings_set_from(fc_settings *settings, const char *name, const char *value, const char *source,
+                                char *errbuf, size_t errbuf_len);
+
+int fc_settings_set_env(fc_settings *settings, const char *variable, const char *value,
+                               char *errbuf, size_t errbuf_len);
+
+int fc_settings_load_env(fc_settings *settings, char *errbuf, size_t errbuf_len);
+
+int fc_settings_get(const fc_settings *settings, const char *name, char **out_value, char **out_source,
+                           char *errbuf, size_t errbuf_len);
+
+int fc_client_new(const fc_settings *settings, fc_client **out,
+                         char *errbuf, size_t errbuf_len);
+void fc_client_free(fc_client *client);
+
+int fc_client_config_key(const fc_client *client, const char *version, char **out_key,
+                                char *errbuf, size_t errbuf_len);
+
+int fc_client_config_url(const fc_client *client, const char *version, char **out_url,
+                                char *errbuf, size_t errbuf_len);
+
+int fc_client_put(fc_client *client, const char *version, const char *data, size_t len,
+                         char *errbuf, size_t errbuf_len);
+
+int fc_client_put_file(fc_client *client, const char *version, const char *path,
+                              char *errbuf, size_t errbuf_len);
+
+int fc_client_put_file_if_generation(fc_client *client, const char *version, const char *path,
+                                            const char *generation, char *errbuf, size_t errbuf_len);
+
+int fc_client_get(fc_client *client, const char *version, char **out_data,
+                         size_t *out_len, char *errbuf, size_t errbuf_len);
+
+int fc_client_get_file(fc_client *client, const char *version, const char *path,
+                              char *errbuf, size_t errbuf_len);
+
+int fc_client_get_fd(fc_client *client, const char *version, int fd,
+                            char *errbuf, size_t errbuf_len);
+
+int fc_client_delete(fc_client *client, const char *version,
+                            char *errbuf, size_t errbuf_len);
+
+int fc_client_credentials_source(fc_client *client, char **out_provider, char **out_key_hint,
+                                        int64_t *out_expires_at, char *errbuf, size_t errbuf_len);
+
+int fc_client_tls_verify(const fc_client *client);
+
+typedef struct fc_object_info {
+  char *key;
+  char *version;
+  uint64_t size;
+  int64_t last_modified;
+  char *etag;
+  char *uploader;
+  char *generation;
+} fc_object_info;
+
+int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,
+                          char *errbuf, size_t errbuf_len);
+void fc_object_info_free(fc_object_info *info);
+
+int fc_client_list(fc_client *client, fc_object_info **out_items, size_t *out_count,
+                          char *errbuf, size_t errbuf_len);
+void fc_object_list_free(fc_object_info *items, size_t count);
+
+int fc_client_newest_version(fc_client *client, char **out_version,
+                                    char *errbuf, size_t errbuf_len);
+
+typedef struct fc_job fc_job;
+
+enum { FC_JOB_RUNNING = -1 };
+
+int fc_client_put_async(fc_client *client, const char *version, const char *data, size_t len,
+                               fc_job **out, char *errbuf, size_t errbuf_len);
+
+int fc_client_put_async_serialized(fc_client *client, const char *version, const char *data, size_t len,
+                                          fc_job **out, char *errbuf, size_t errbuf_len);
+
+int fc_client_get_async(fc_client *client, const char *version, fc_job **out,
+                               char *errbuf, size_t errbuf_len);
+
+int fc_job_status(fc_job *job, char *errbuf, size_t errbuf_len);
+
+int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf, size_t errbuf_len);
+
+int fc_job_sha256(fc_job *job, char *out, size_t out_len, char *errbuf, size_t errbuf_len);
+
+void fc_job_free(fc_job *job);
+
+typedef struct fc_sign_options {
+  const char *region;
+  const char *service;
+  const char *time;
+  int s3;
+  int normalize_path;
+} fc_sign_options;
+
+typedef struct fc_sign_result {
+  char *canonical_request;
+  char *string_to_sign;
+  char *signed_headers;
+  char *authorization;
+} fc_sign_result;
+
+int fc_sign_raw_request(const fc_settings *settings, const char *raw, size_t raw_len,
+                               const fc_sign_options *options, fc_sign_result **out,
+                               char *errbuf, size_t errbuf_len);
+void fc_sign_result_free(fc_sign_result *result);
+]]
