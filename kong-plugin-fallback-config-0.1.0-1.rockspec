@@ -7,7 +7,7 @@ source = {
 }
 
 description = {
-  summary = "Kong fallback configuration: export to and import from S3, S3-compatible storage or a directory",
+  summary = "Kong fallback configuration: export to and import from S3, S3-compatible storage, Google Cloud Storage or a directory",
   detailed = [[
     The Kong plugin fallback-config (enable with KONG_PLUGINS=bundled,fallback-config):
     a backup node exports every new configuration, a new data plane that cannot reach

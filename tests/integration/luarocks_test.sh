@@ -7,13 +7,17 @@ TREE=$(mktemp -d)
 trap 'rm -rf "$TREE" "$ROOT/build.luarocks"' EXIT
 
 cd "$ROOT"
+summary=$(sed -n 's/^ *summary = "\(.*\)",$/\1/p' kong-plugin-fallback-config-*.rockspec)
+for storage in "S3" "S3-compatible" "Google Cloud Storage" "directory"; do
+  check_contains "$summary" "$storage" "the rockspec's summary names $storage"
+done
 run luarocks --lua-version 5.1 make --tree "$TREE" kong-plugin-fallback-config-*.rockspec
 check_rc 0 "luarocks make builds and installs the rock"
 check_eq "$(ls "$TREE"/lib/lua/5.1/libfallback_config.so 2>/dev/null)" "$TREE/lib/lua/5.1/libfallback_config.so" \
   "the library lands on package.cpath"
 check_eq "$(ls "$TREE"/share/lua/5.1/kong/plugins/fallback-config/native.lua 2>/dev/null)" \
   "$TREE/share/lua/5.1/kong/plugins/fallback-config/native.lua" "the Lua modules land on package.path"
-for module in handler schema exporter importer serializer settings export_schedule backoff; do
+for module in handler schema exporter importer serializer settings export_schedule backoff cdefs; do
   check_eq "$(ls "$TREE/share/lua/5.1/kong/plugins/fallback-config/$module.lua" 2>/dev/null)" \
     "$TREE/share/lua/5.1/kong/plugins/fallback-config/$module.lua" "the rock installs the plugin's $module.lua"
 done

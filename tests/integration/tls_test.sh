@@ -98,7 +98,7 @@ run env AWS_CONFIG_STORAGE_ENDPOINT=$WRONG "$FC_CLI" stat --kong-version 3.9.0.0
 check_contains "$ERR" "warning: TLS certificate verification is off" "--tls-verify off warns too"
 run env AWS_CONFIG_STORAGE_ENDPOINT=$WRONG KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY=maybe "$FC_CLI" stat --kong-version 3.9.0.0
 check_rc 2 "a bad tls_verify value is a usage error"
-check_contains "$ERR" "tls_verify must be on or off, got 'maybe'" "the error names the setting and the value"
+check_contains "$ERR" "KONG_CLUSTER_FALLBACK_CONFIG_TLS_VERIFY must be on or off, got 'maybe'" "the error names the variable and the value"
 
 command aws --endpoint-url "$FC_RGW_ENDPOINT" s3 rb "s3://$BUCKET" --force >/dev/null 2>&1
 finish
