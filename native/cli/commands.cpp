@@ -165,6 +165,7 @@ int cmd_stat(const Args &args) {
   std::printf("last-modified: %s\n", format_time(info->last_modified).c_str());
   std::printf("etag:          %s\n", info->etag ? info->etag : "-");
   std::printf("uploader:      %s\n", info->uploader ? info->uploader : "-");
+  std::printf("sha256:        %s\n", info->sha256 ? info->sha256 : "-");
   if (info->generation) std::printf("generation:    %s\n", info->generation);
   fc_object_info_free(info);
   return kOk;

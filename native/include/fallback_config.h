@@ -207,6 +207,8 @@ typedef struct fc_object_info {
   char *etag;            /* may be NULL */
   char *uploader;        /* node id of the uploader, may be NULL */
   char *generation;      /* GCS's object generation, NULL elsewhere */
+  char *sha256;          /* hex SHA-256 of the content as stored with it (the name export and
+                            import log lines give a configuration), NULL without it */
 } fc_object_info;
 
 /* Metadata of a version's configuration object. Release with fc_object_info_free. */

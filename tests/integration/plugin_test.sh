@@ -60,6 +60,7 @@ check_contains "$(grep "exported config" "$(node_log exporter)")" \
   "the log line names the stored bytes' SHA-256, Kong's hash of the fifth configuration and the object"
 KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://$BUCKET/coalesce run cli stat --kong-version $VERSION
 check_contains "$OUT" "uploader:      11111111-2222-4333-8444-555555555555" "the object names the node that uploaded it"
+check_contains "$OUT" "sha256:        $stored_sha" "stat shows the SHA-256 the export line logged"
 run aws s3api head-object --bucket "$BUCKET" --key "coalesce/$VERSION/config.json"
 check_contains "$OUT" '"ContentType": "application/json"' "the object is application/json"
 

@@ -57,6 +57,7 @@ check_rc 0 "stat without --kong-version"
 check_contains "$OUT" "version:       3.10.0.0" "stat picks the newest version numerically (3.10 > 3.9)"
 check_contains "$OUT" "size:          $(wc -c <"$WORK/a.json")" "stat shows the size"
 check_contains "$OUT" "uploader:      fallback-config-cli@" "stat shows the default uploader"
+check_contains "$OUT" "sha256:        $(sha256sum "$WORK/a.json" | cut -d' ' -f1)" "stat shows the stored SHA-256 of the file pushed"
 check_contains "$OUT" "etag:          \"" "stat shows the etag"
 run cli stat --kong-version 3.9.0.0
 check_contains "$OUT" "uploader:      node-1234" "stat shows the uploader of a given version"

@@ -95,6 +95,7 @@ void fill_info(fc_object_info *out, const fc::ObjectInfo &info, const fc::Client
   out->etag = dup_or_null(info.etag);
   out->uploader = dup_or_null(info.uploader);
   out->generation = dup_or_null(info.generation);
+  out->sha256 = dup_or_null(info.sha256);
 }
 
 void clear_info(fc_object_info *info) {
@@ -103,6 +104,7 @@ void clear_info(fc_object_info *info) {
   std::free(info->etag);
   std::free(info->uploader);
   std::free(info->generation);
+  std::free(info->sha256);
 }
 
 // Queues an upload that reads the caller's bytes in place.

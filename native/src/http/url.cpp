@@ -15,14 +15,17 @@ namespace {
 struct UrlDeleter {
   void operator()(CURLU *u) const { curl_url_cleanup(u); }
 };
+struct CurlFree {
+  void operator()(char *p) const { curl_free(p); }
+};
 
-// A part of a parsed URL, or "" when absent.
+// A part of a parsed URL, or "" when absent. The part is owned before the
+// copy that may throw bad_alloc.
 std::string url_part(CURLU *u, CURLUPart what) {
-  char *part = nullptr;
-  if (curl_url_get(u, what, &part, 0) != CURLUE_OK) return {};
-  std::string out = part;
-  curl_free(part);
-  return out;
+  char *raw = nullptr;
+  if (curl_url_get(u, what, &raw, 0) != CURLUE_OK) return {};
+  std::unique_ptr<char, CurlFree> part(raw);
+  return std::string(part.get());
 }
 
 }  // namespace

@@ -113,6 +113,7 @@ typedef struct fc_object_info {
   char *etag;
   char *uploader;
   char *generation;
+  char *sha256;
 } fc_object_info;
 
 int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,

@@ -89,6 +89,14 @@ local function failure(status)
   return nil, ffi.string(errbuf), ffi.string(lib.fc_status_name(status))
 end
 
+-- true, or nil, err, status name.
+local function succeeded(rc)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return true
+end
+
 -- Takes ownership of a returned C string.
 local function take_string(p, len)
   local s = len and ffi.string(p, len) or ffi.string(p)
@@ -166,21 +174,13 @@ end
 
 --- Sets `name`; an error names `source` (a plugin config field), else the name.
 function settings_mt:set(name, value, source)
-  local rc = lib.fc_settings_set_from(self.handle, name, value, source, errbuf, ERRBUF_LEN)
-  if rc ~= 0 then
-    return failure(rc)
-  end
-  return true
+  return succeeded(lib.fc_settings_set_from(self.handle, name, value, source, errbuf, ERRBUF_LEN))
 end
 
 --- What an environment variable of the table says; precedence between a
 -- setting's variables holds whatever the order of the calls.
 function settings_mt:set_env(variable, value)
-  local rc = lib.fc_settings_set_env(self.handle, variable, value, errbuf, ERRBUF_LEN)
-  if rc ~= 0 then
-    return failure(rc)
-  end
-  return true
+  return succeeded(lib.fc_settings_set_env(self.handle, variable, value, errbuf, ERRBUF_LEN))
 end
 
 --- The value (its default when unset; nil when neither) and where it came
@@ -274,11 +274,7 @@ end
 --- Uploads `data` (a JSON object) as the configuration of `version`. The Lua
 -- string is handed to the library in place, not copied.
 function client_mt:put(version, data)
-  local rc = lib.fc_client_put(self.handle, version, data, #data, errbuf, ERRBUF_LEN)
-  if rc ~= 0 then
-    return failure(rc)
-  end
-  return true
+  return succeeded(lib.fc_client_put(self.handle, version, data, #data, errbuf, ERRBUF_LEN))
 end
 
 function client_mt:get(version)
@@ -303,6 +299,7 @@ function client_mt:stat(version)
     etag = opt_string(info.etag),
     uploader = opt_string(info.uploader),
     generation = opt_string(info.generation),
+    sha256 = opt_string(info.sha256),
   }
   lib.fc_object_info_free(info)
   return result
