@@ -5,10 +5,16 @@
 #   node_log NAME                     the node's error log
 # Needs FC_NODES_DIR (a scratch directory) and FC_LIB_DIR (where
 # libfallback_config.so is). FC_NODE_ENV (array) adds variables to every node.
+# A node is a DB-less data plane unless the variables say otherwise
+# (KONG_ROLE, KONG_DATABASE), whose control plane is a free port nothing
+# listens on unless KONG_CLUSTER_CONTROL_PLANE names one, reconnecting after
+# 1 s instead of Kong's 5 to 10 (KONG_HARNESS_RECONNECT_DELAY).
 # Nodes get a clean environment: only PATH, the listed variables and FC_NODE_ENV;
 # FC_NODE_LD_PRELOAD, ASAN_OPTIONS and UBSAN_OPTIONS are passed on when set (the
 # sanitizer build loads an instrumented library into an uninstrumented nginx).
-# FC_NODE_CPUS pins the node to those CPUs (taskset -c), for benchmarks.
+# FC_NODE_CPUS pins the node to those CPUs (taskset -c), for benchmarks;
+# FC_NODE_PORT gives it that port instead of a free one; FC_PLUGIN_ROOT runs
+# another checkout's plugin (its lua/, with its library in FC_LIB_DIR).
 
 FC_HARNESS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${FC_NODE_WORKERS:=2}"
@@ -21,11 +27,12 @@ node_log() { echo "$FC_NODES_DIR/$1/logs/error.log"; }
 node_start() {
   local name=$1
   shift
-  local prefix=$FC_NODES_DIR/$name port
-  port=$("$FC_HARNESS_ROOT/scripts/free-port.sh")
+  local prefix=$FC_NODES_DIR/$name port=${FC_NODE_PORT:-}
+  [ -n "$port" ] || port=$("$FC_HARNESS_ROOT/scripts/free-port.sh")
   rm -rf "$prefix"
   mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@ROOT@|$FC_HARNESS_ROOT|g" -e "s|@LIB_DIR@|$FC_LIB_DIR|g" \
+      -e "s|@PLUGIN_ROOT@|${FC_PLUGIN_ROOT:-$FC_HARNESS_ROOT}|g" \
       -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$FC_NODE_WORKERS|g" -e "s|@LOG_LEVEL@|$FC_NODE_LOG_LEVEL|g" \
       "$FC_HARNESS_ROOT/tests/kong_harness/nginx.conf.in" >"$prefix/conf/nginx.conf"
   local sanitizer_env=()
@@ -34,7 +41,10 @@ node_start() {
   [ -n "${UBSAN_OPTIONS:-}" ] && sanitizer_env+=(UBSAN_OPTIONS="$UBSAN_OPTIONS")
   local pin=()
   [ -n "${FC_NODE_CPUS:-}" ] && pin=(taskset -c "$FC_NODE_CPUS")
-  env -i PATH="$PATH" "${sanitizer_env[@]}" "${FC_NODE_ENV[@]}" "$@" \
+  local defaults=(KONG_ROLE=data_plane KONG_DATABASE=off
+                  KONG_CLUSTER_CONTROL_PLANE="127.0.0.1:$("$FC_HARNESS_ROOT/scripts/free-port.sh")"
+                  KONG_HARNESS_RECONNECT_DELAY=1)
+  env -i PATH="$PATH" "${sanitizer_env[@]}" "${defaults[@]}" "${FC_NODE_ENV[@]}" "$@" \
     "${pin[@]}" nginx -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" \
     >"$prefix/logs/stdout.log" 2>&1 &
   FC_NODE_PIDS[$name]=$!

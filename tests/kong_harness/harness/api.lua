@@ -1,18 +1,23 @@
--- The test's hand on the node: what a control plane would send, and a look
--- at what the node runs.
+-- The test's hand on a node: what a control plane sends, and a look at what
+-- the node runs.
 local cjson = require("cjson.safe")
 local declarative = require("kong.db.declarative")
+local config_helper = require("kong.clustering.config_helper")
+local clustering = require("harness.clustering")
+local store = require("harness.store")
 
 local ngx = ngx
 
 local function reply(status, body)
+  local json = cjson.encode(body) .. "\n"
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
-  ngx.say(cjson.encode(body))
+  ngx.header["Content-Length"] = #json -- the data plane's client reads by length
+  ngx.print(json)
   return ngx.exit(status)
 end
 
-local function deliver_config()
+local function read_body()
   ngx.req.read_body()
   local body = ngx.req.get_body_data()
   if not body then
@@ -23,27 +28,40 @@ local function deliver_config()
       f:close()
     end
   end
-  local t = cjson.decode(body or "")
+  return body
+end
+
+-- POST /_harness/config: on a control plane, the Admin API changed the
+-- database; on a data plane, a reconfigure frame from its control plane,
+-- applied as data_plane.lua does (config_helper.update; a refusal is logged
+-- and the frame dropped).
+local function deliver_config()
+  local t = cjson.decode(read_body() or "")
   if type(t) ~= "table" then
     return reply(400, { message = "not JSON" })
   end
   if kong.configuration.role == "control_plane" then
-    -- The database changed; the control plane's event loop posts this.
-    declarative.store(body, nil)
-    kong.worker_events.post("clustering", "push_config")
-    return reply(201, {})
+    local changed, err = clustering.admin_change(t)
+    if not changed then
+      return reply(400, { message = err })
+    end
+    return reply(201, { changed = changed })
   end
-  -- A data plane applying its control plane's configuration
-  -- (kong.clustering.config_helper.update).
-  local entities, err, _, meta, hash = kong.db.declarative_config:parse_table(t)
-  if not entities then
-    return reply(400, { message = err })
+  local ok, err
+  if kong.harness.profile.config_helper == "3.4" then
+    local pok
+    pok, ok, err = pcall(config_helper.update, kong.db.declarative_config, t)
+    if not pok then
+      ok, err = nil, ok
+    end
+  else
+    ok, err = config_helper.update(kong.db.declarative_config, { config_table = t })
   end
-  local ok, load_err, retry_after = declarative.load_into_cache_with_events(entities, meta, hash)
   if not ok then
-    return reply(503, { message = load_err, retry_after = retry_after })
+    ngx.log(ngx.ERR, "[clustering] unable to update running config: ", err)
+    return reply(503, { message = err })
   end
-  return reply(201, { hash = hash })
+  return reply(201, { hash = declarative.get_current_hash() })
 end
 
 local routes = {
@@ -54,18 +72,51 @@ local routes = {
     ngx.header["Content-Type"] = "application/json"
     ngx.print(cjson.encode(declarative.export_config()))
   end,
-  -- A new configuration hash with the same content (the benchmark's change:
-  -- what Kong's hash says changed, without the harness decoding anything).
+  -- What this worker's http proxy runs.
+  ["GET /_harness/router"] = function()
+    return reply(200, { hash = require("harness.router").hash(), stored = store.hash() })
+  end,
+  -- A new configuration hash with the same content (the benchmark's change).
+  -- Kong writes LMDB again in the privileged agent, a process that proxies
+  -- nothing; the proxying worker that serves this request must not pay for
+  -- it, so only the hash moves.
   ["POST /_harness/touch"] = function()
     local n = ngx.shared.kong_harness:incr("touch", 1, 0)
     local hash = ngx.md5("touch " .. n)
-    ngx.shared.kong_harness:set("declarative:hash", hash)
-    kong.worker_events.post("declarative", "reconfigure", { "default", hash, hash, hash })
+    store.set_hash(hash)
+    kong.worker_events.post("declarative", "reconfigure", { "default" })
     return reply(201, { hash = hash })
   end,
   ["POST /_harness/lock"] = function()
     local ttl = tonumber(ngx.var.arg_ttl) or 5
     return reply(declarative.hold_lock(ttl) and 201 or 409, {})
+  end,
+  ["GET /_harness/stats"] = function()
+    local d = ngx.shared.kong_harness
+    return reply(200, { pages = d:get("stats:pages") or 0, max_page_services = d:get("stats:max_page:services") or 0,
+                        plugins_each = d:get("stats:plugins_each") or 0 })
+  end,
+  -- Another process commits this configuration once the node has read this
+  -- many more pages of one entity type (an export in progress sees it land
+  -- mid-read): ?type=services&after_pages=1.
+  ["POST /_harness/commit_during_read"] = function()
+    local d = ngx.shared.kong_harness
+    local name = ngx.var.arg_type or "services"
+    d:set("inject:config", read_body())
+    d:set("inject:hash", ngx.md5("injected " .. ngx.now()))
+    d:set("inject:type", name)
+    d:set("inject:after_pages", (d:get("stats:pages:" .. name) or 0) + (tonumber(ngx.var.arg_after_pages) or 1))
+    return reply(201, {})
+  end,
+  ["GET /_harness/cp/config"] = function()
+    local msg = clustering.serve_config()
+    if not msg then
+      return ngx.exit(204)
+    end
+    return reply(200, msg)
+  end,
+  ["GET /_harness/cp/delta"] = function()
+    return reply(200, clustering.serve_delta())
   end,
 }
 

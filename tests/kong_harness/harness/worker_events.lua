@@ -1,26 +1,43 @@
--- kong.worker_events: a broadcast to every worker through a shared dict,
--- polled by one timer per worker (how lua-resty-worker-events worked; Kong
--- 3.x's resty.events uses a broker socket, with the same API).
+-- kong.worker_events, with resty.events' semantics (Kong/lua-resty-events
+-- lualib/resty/events/{compat/init,worker,callback}.lua): Kong's broker runs
+-- in worker 0 and relays over a unix socket; here a shared dict plays the
+-- broker. What the plugin can observe is the same:
+--   register(cb, source, event, ...)  a nil event: every event of the source
+--   post(source, event, data)          to every worker of this VM, the sender
+--                                      included, data serialized; "done", or
+--                                      nil, "not initialized yet" before the
+--                                      worker has connected (init_worker)
+--   post_local(source, event, data)    to this worker only, the same table
+-- Callbacks run as cb(data, event, source, pid), the sender's pid, one after
+-- another in the worker's events thread, never from inside post.
 local cjson = require("cjson.safe")
 
 local ngx = ngx
-local dict = ngx.shared.kong_harness
-local POLL = 0.01
+local dict = ngx.shared.kong_harness_events -- stream: stream_kong_harness_events (its own broker)
+local POLL = 0.005
 
 local _M = {}
-local handlers = {} -- "source\0event" -> { callbacks }
+local handlers = {} -- "source\0event" -> { callbacks }, event "*" for all
 local seen = 0
+local started = false
+local local_queue = {}
 
-function _M.register(callback, source, event)
-  local key = source .. "\0" .. (event or "")
-  handlers[key] = handlers[key] or {}
-  table.insert(handlers[key], callback)
+function _M.register(callback, source, ...)
+  local events = { ... }
+  if #events == 0 then
+    events = { "*" }
+  end
+  for _, event in ipairs(events) do
+    local key = source .. "\0" .. event
+    handlers[key] = handlers[key] or {}
+    table.insert(handlers[key], callback)
+  end
 end
 
-local function deliver(source, event, data, wid)
-  for _, key in ipairs({ source .. "\0" .. event, source .. "\0" }) do
+local function deliver(source, event, data, pid)
+  for _, key in ipairs({ source .. "\0" .. event, source .. "\0*" }) do
     for _, callback in ipairs(handlers[key] or {}) do
-      local ok, err = xpcall(callback, debug.traceback, data, event, source, wid)
+      local ok, err = xpcall(callback, debug.traceback, data, event, source, pid)
       if not ok then
         ngx.log(ngx.ERR, "worker-events: event callback failed; source=", source, ", event=", event, ": ", err)
       end
@@ -28,21 +45,38 @@ local function deliver(source, event, data, wid)
   end
 end
 
-function _M.post(source, event, data)
+--- To every worker of this VM, from anywhere (the http side's relay to the
+-- stream side: no connection of this VM's is needed).
+function _M.broadcast(source, event, data)
   local seq = dict:incr("events:seq", 1, 0)
-  local ok, err = dict:set("events:" .. seq, cjson.encode({ source, event, data, ngx.worker.id() }), 60)
+  local ok, err = dict:set("events:" .. seq, cjson.encode({ source, event, data == nil and cjson.null or data,
+    ngx.worker.pid() }), 60)
   if not ok then
     return nil, err
   end
   return "done"
 end
 
+function _M.post(source, event, data)
+  if not started then
+    return nil, "not initialized yet"
+  end
+  return _M.broadcast(source, event, data)
+end
+
 function _M.post_local(source, event, data)
-  deliver(source, event, data, ngx.worker.id())
-  return true
+  if not started then
+    return nil, "not initialized yet"
+  end
+  local_queue[#local_queue + 1] = { source, event, data, ngx.worker.pid() }
+  return "done"
 end
 
 local function poll()
+  while #local_queue > 0 do
+    local msg = table.remove(local_queue, 1)
+    deliver(msg[1], msg[2], msg[3], msg[4])
+  end
   local last = dict:get("events:seq") or 0
   for seq = seen + 1, last do
     local msg = cjson.decode(dict:get("events:" .. seq) or "null")
@@ -53,9 +87,10 @@ local function poll()
   seen = last
 end
 
---- Starts this worker's delivery loop (init_worker).
+--- Starts this worker's events thread (Kong: in init_worker, before plugins').
 function _M.start()
   seen = dict:get("events:seq") or 0
+  started = true
   local function loop(premature)
     while not premature and not ngx.worker.exiting() do
       poll()
