@@ -19,14 +19,26 @@ describe("export schedule", function()
     assert.equals("idle", s:next_action())
   end)
 
-  it("coalesces a window's configurations and uploads only the latest at its end", function()
+  it("uploads the first change after a quiet delay at once (leading edge, as Kong EE)", function()
+    s:offer("ha")
+    assert.equals("upload", s:next_action())
+    s:upload_succeeded("ha")
+    advance(60)
+    s:offer("hb") -- a delay later: at once again
+    assert.equals("upload", s:next_action())
+  end)
+
+  it("coalesces what arrives within the delay and uploads only the latest when it has passed", function()
+    s:offer("h0")
+    assert.equals("upload", s:next_action())
+    s:upload_succeeded("h0")
     for i = 1, 5 do
-      s:offer("hash " .. i)
       advance(10)
+      s:offer("hash " .. i)
     end
     local action, wait = s:next_action()
     assert.equals("wait", action)
-    assert.equals(10, wait) -- the window opened by the first one ends at 60 s
+    assert.equals(10, wait) -- 60 s after the last upload started
     advance(10)
     assert.equals("upload", s:next_action()) -- the exporter takes the newest then
     assert.equals("idle", s:next_action()) -- one upload in flight at most
@@ -36,35 +48,43 @@ describe("export schedule", function()
 
   it("never uploads the configuration storage already holds", function()
     s:offer("ha")
-    advance(60)
     assert.equals("upload", (s:next_action()))
     s:upload_succeeded("ha")
     assert.is_true(s:is_uploaded("ha"))
     s:offer("ha") -- a reconfigure that changed nothing
     assert.equals("idle", s:next_action())
     s:offer("hb")
-    s:offer("ha") -- changed, then changed back inside the window
+    s:offer("ha") -- changed, then changed back inside the delay
     assert.equals("idle", s:next_action())
-    s:offer(nil) -- a control plane's change: hash unknown until encoded
+    s:offer(nil) -- a control plane's change: hash unknown until read
     advance(60)
     assert.equals("upload", s:next_action())
   end)
 
-  it("keeps at most one upload per window when changes keep coming", function()
+  it("keeps at most one upload per delay when changes keep coming", function()
     s:offer("ha")
-    advance(60)
     assert.equals("upload", (s:next_action()))
     advance(1)
-    s:offer("hb") -- arrives during the upload: opens the next window
+    s:offer("hb") -- arrives during the upload
     s:upload_succeeded("ha")
     local action, wait = s:next_action()
     assert.equals("wait", action)
-    assert.equals(60, wait)
+    assert.equals(59, wait)
+  end)
+
+  it("does not count an upload that was skipped", function()
+    s:offer("empty")
+    assert.equals("upload", s:next_action())
+    s:upload_skipped() -- nothing to store: the node had an empty configuration
+    advance(1)
+    s:offer("ha")
+    local action, wait = s:next_action()
+    assert.equals("wait", action, "the delay since the skipped one still runs")
+    assert.equals(59, wait)
   end)
 
   it("retries a failed upload with growing delays until it succeeds", function()
     s:offer("ha")
-    advance(60)
     local delays = {}
     for i = 1, 4 do
       assert.equals("upload", (s:next_action()))
@@ -78,15 +98,14 @@ describe("export schedule", function()
     assert.same({ 1, 2, 4, 8 }, delays) -- random() = 1: the top of each jitter range
     assert.equals("upload", s:next_action())
     s:upload_succeeded("ha")
-    s:offer("hb")
     advance(60)
+    s:offer("hb")
     assert.equals("upload", (s:next_action()))
     assert.equals(1, s:upload_failed() - now()) -- success reset the back-off
   end)
 
   it("retries with the newest configuration when one arrives after a failure", function()
     s:offer("ha")
-    advance(60)
     s:next_action()
     s:offer("hb") -- during the failing upload
     s:upload_failed()
@@ -99,16 +118,16 @@ describe("export schedule", function()
 end)
 
 describe("export schedule, a change during an upload", function()
-it("is exported once that upload is stored", function()
+it("is exported once the delay since that upload has passed", function()
   local now, advance = clock()
   local s = schedule.new({ delay = 5, now = now })
   s:offer("ha")
-  advance(5)
   assert.equals("upload", s:next_action())
   s:offer("hb")
   s:upload_succeeded("ha")
   local action, wait = s:next_action()
   assert.equals("wait", action)
+  assert.equals(5, wait)
   advance(wait)
   assert.equals("upload", s:next_action())
 end)

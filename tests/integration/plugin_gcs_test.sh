@@ -34,7 +34,7 @@ GCP_SERVICE_ACCOUNT=$SA_JSON STORAGE_EMULATOR_HOST=127.0.0.1:$FC_GCS_PORT KONG_C
 check_contains "$OUT" "uploader:      99999999-0000-4000-8000-000000000001" "the object names the backup node"
 GCP_SERVICE_ACCOUNT=$SA_JSON STORAGE_EMULATOR_HOST=127.0.0.1:$FC_GCS_PORT KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=gcs://$BUCKET/kong \
   "$FC_CLI" pull --kong-version $VERSION -o "$WORK/stored.json" 2>/dev/null
-if same_json "$WORK/c.json" "$WORK/stored.json"; then pass "the stored object is the configuration"; else failed "the stored object is the configuration"; fi
+if same_config "$WORK/c.json" "$WORK/stored.json"; then pass "the stored object is the configuration"; else failed "the stored object is the configuration"; fi
 cat "$(node_log exporter)" >>"$OUTPUT_LOG"
 node_stop exporter
 
@@ -46,7 +46,7 @@ else
   failed "a new data plane imports from gcs:// with a metadata-server token" "$(tail -5 "$(node_log importer)")"
 fi
 curl -fsS -o "$WORK/running.json" "http://127.0.0.1:$PORT_importer/_harness/config"
-if same_json "$WORK/c.json" "$WORK/running.json"; then pass "it runs the configuration"; else failed "it runs the configuration"; fi
+if same_config "$WORK/c.json" "$WORK/running.json"; then pass "it runs the configuration"; else failed "it runs the configuration"; fi
 cat "$(node_log importer)" >>"$OUTPUT_LOG"
 node_stop importer
 

@@ -19,6 +19,13 @@ serving() { # serving NODE: the node answers its proxy port
   [ "$(curl -s "http://127.0.0.1:${!port_var}/")" = ok ]
 }
 count() { grep -c -- "$2" "$(node_log "$1")"; }
+running_hash() { # running_hash NODE: Kong's hash of what the node runs
+  local port_var="PORT_${1//-/_}"
+  curl -fs -D - -o /dev/null "http://127.0.0.1:${!port_var}/_harness/config" | sed -n 's/^X-Config-Hash: *\([0-9a-zA-Z_]*\).*/\1/ip'
+}
+still_empty() { # still_empty NODE DESCRIPTION: nothing was applied (Kong's empty hash)
+  check_eq "$(running_hash "$1")" "00000000000000000000000000000000" "$2"
+}
 # wait_log NODE PATTERN SECONDS [N]: until the node's log has N lines with PATTERN.
 wait_log() {
   local end=$((SECONDS + $3)) want=${4:-1}
@@ -28,5 +35,5 @@ wait_log() {
   done
   return 1
 }
-same_json() { luajit "$ROOT/tests/integration/json_same.lua" "$1" "$2"; }
+same_config() { luajit "$ROOT/tests/integration/config_same.lua" "$1" "$2"; }
 keep_logs() { cat "$(node_log "$1")" >>"$OUTPUT_LOG"; }

@@ -43,12 +43,14 @@ constexpr SettingSpec kTable[] = {
       FC_SETTING_STORAGE, 0, 0, 0, 0},
      check_storage},
     {SettingId::Export,
-     {"export", {"KONG_CLUSTER_FALLBACK_CONFIG_EXPORT"}, nullptr, nullptr, "on|off", "off",
-      "this node is a backup node: it uploads each new configuration", FC_SETTING_ON_OFF, 0, 0, 0, 1},
+     {"export", {"KONG_CLUSTER_FALLBACK_CONFIG_EXPORT", "KONG_FALLBACK_CONFIG_EXPORT"}, nullptr, nullptr, "on|off",
+      "off", "this node is a backup node: it uploads each new configuration (the second variable: on Kong Enterprise, "
+      "without turning EE's own feature on)", FC_SETTING_ON_OFF, 0, 0, 0, 1},
      nullptr},
     {SettingId::Import,
-     {"import", {"KONG_CLUSTER_FALLBACK_CONFIG_IMPORT"}, nullptr, nullptr, "on|off", "off",
-      "this node imports the stored configuration when it starts without one", FC_SETTING_ON_OFF, 0, 0, 0, 1},
+     {"import", {"KONG_CLUSTER_FALLBACK_CONFIG_IMPORT", "KONG_FALLBACK_CONFIG_IMPORT"}, nullptr, nullptr, "on|off",
+      "off", "this node imports the stored configuration when it starts without one and its control plane cannot be "
+      "reached (the second variable: on Kong Enterprise, without EE's own)", FC_SETTING_ON_OFF, 0, 0, 0, 1},
      nullptr},
     {SettingId::ExportDelay,
      {"export_delay", {"KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY"}, nullptr, "export_delay", "SECONDS", "60",

@@ -1,14 +1,18 @@
--- When the backup node uploads (pure logic, clock injected):
---  * a configuration starts a window of `delay` seconds; every configuration
---    arriving inside it replaces the pending one; the latest is uploaded when
---    the window ends, so there is at most one upload per window;
+-- When the backup node uploads (pure logic, clock injected). As Kong
+-- Enterprise does (kong/clustering/config_sync_backup/init.lua on FTI-6378):
+--  * leading edge: a configuration arriving after a quiet `delay` is uploaded
+--    at once;
+--  * then at most one upload per `delay`: configurations arriving sooner are
+--    coalesced and the latest is uploaded when the delay since the last
+--    upload has passed;
+-- and, where Kong gives up until the next change:
 --  * a configuration identical to the last one uploaded is not uploaded again;
 --  * a failed upload is retried with back-off until it succeeds or a newer
---    configuration takes its place (Kong gives up until the next change).
+--    configuration takes its place.
 --
 -- Configurations are known by their hash only: the exporter takes the current
 -- configuration from Kong when an upload is due, so coalesced ones are never
--- even encoded. A nil hash means "changed, hash unknown" (a control plane).
+-- even read. A nil hash means "changed, hash unknown" (a control plane).
 
 local backoff = require("kong.plugins.fallback-config.backoff")
 
@@ -22,7 +26,7 @@ function _M.new(opts)
     backoff = backoff.new(opts.backoff),
     pending = false, -- a configuration waits to be uploaded
     pending_hash = nil,
-    window_end = nil,
+    quiet_until = nil, -- no upload may start before this (the last one's start + delay)
     retry_at = nil,
     uploaded_hash = nil,
     uploading = false,
@@ -36,9 +40,6 @@ function _M:offer(hash)
     return
   end
   self.pending, self.pending_hash = true, hash
-  if not self.window_end then
-    self.window_end = self.now() + self.delay
-  end
 end
 
 --- What to do now: "upload"; or "wait", seconds; or "idle".
@@ -46,14 +47,17 @@ function _M:next_action()
   if self.uploading or not self.pending then
     return "idle"
   end
-  local due = math.max(self.window_end or 0, self.retry_at or 0)
   local now = self.now()
+  -- A retry keeps its own back-off; anything else waits out the delay.
+  local due = self.retry_at or self.quiet_until or now
   if now < due then
     return "wait", due - now
   end
   self.uploading = true
   self.pending, self.pending_hash = false, nil
-  self.window_end = nil -- a configuration arriving from now on opens the next window
+  if not self.retry_at then
+    self.quiet_until = now + self.delay -- a retry does not open a new window
+  end
   return "upload"
 end
 
@@ -70,8 +74,14 @@ function _M:upload_succeeded(hash)
   self.backoff:reset()
   if self.pending and self:is_uploaded(self.pending_hash) then
     self.pending, self.pending_hash = false, nil -- arrived during the upload, and already stored
-    self.window_end = nil
   end
+end
+
+--- Nothing was uploaded after all (the configuration was empty, or storage
+-- already held it): the window stays as it was.
+function _M:upload_skipped()
+  self.uploading = false
+  self.retry_at = nil
 end
 
 --- The upload failed: it is retried after a back-off, with the newest

@@ -1,9 +1,11 @@
 -- The backup node's side: every new configuration is offered to the export
--- schedule; when an upload is due, the current configuration is taken from
--- Kong, encoded in yielding steps and uploaded on the native worker thread.
+-- schedule; when an upload is due, the current configuration is read from
+-- Kong as a consistent snapshot (config_reader.lua, yielding between pages),
+-- encoded in yielding steps and uploaded on the native worker thread.
 -- Runs in one timer at a time, in worker 0.
 
 local declarative = require("kong.db.declarative")
+local reader = require("kong.plugins.fallback-config.config_reader")
 local serializer = require("kong.plugins.fallback-config.serializer")
 local schedule = require("kong.plugins.fallback-config.export_schedule")
 
@@ -12,19 +14,18 @@ local ngx = ngx
 local _M = {}
 local mt = { __index = _M }
 
-local EMPTY_CONFIG_HASH = string.rep("0", 32)
-
 local function now()
   ngx.update_time()
   return ngx.now()
 end
 
--- Between two serialized steps: let the event loop serve what is waiting.
--- Sleeping a timer tick, not ngx.sleep(0), on purpose: the serialization's
--- ~20 ms of CPU per 16 MB then spreads over about a second in steps of tens
--- of microseconds, instead of crowding the loop's turns until it is done
--- (bench/p99_bench.sh measured both). Also, without OpenResty's delayed-events
--- patch (Debian's nginx), ngx.sleep(0) logs a warning on every call.
+-- Between two steps (a page read, 16 KB serialized): let the event loop
+-- serve what is waiting. Sleeping a timer tick, not ngx.sleep(0), on
+-- purpose: the work then spreads over a second or so in steps of hundreds of
+-- microseconds, instead of crowding the loop's turns until it is done
+-- (bench/p99_bench.sh measured both). Also, without OpenResty's
+-- delayed-events patch (Debian's nginx), ngx.sleep(0) logs a warning on
+-- every call.
 local function yield()
   ngx.sleep(0.001)
 end
@@ -52,27 +53,18 @@ end
 
 -- Kong's hash of the configuration it runs (nil on a control plane).
 local function kong_hash()
-  local hash = declarative.get_current_hash and declarative.get_current_hash()
+  local hash = declarative.get_current_hash()
   if hash == "" then
     return nil
   end
   return hash
 end
 
-local function has_entities(config)
-  for key, value in pairs(config) do
-    if type(key) == "string" and key:sub(1, 1) ~= "_" and type(value) == "table" and next(value) ~= nil then
-      return true
-    end
-  end
-  return false
-end
-
---- A new configuration is in place: upload it at the end of the window.
-function _M:configuration_changed()
-  local hash = kong_hash()
-  if hash == EMPTY_CONFIG_HASH then
-    return -- a node starting empty: never replace a backup with nothing
+--- A new configuration is in place: upload it when the schedule says.
+-- `hash` is Kong's hash of it when the caller knows it.
+function _M:configuration_changed(hash)
+  if hash == nil then
+    hash = kong_hash()
   end
   self.schedule:offer(hash)
   self:run()
@@ -102,7 +94,7 @@ function _M:loop(premature)
     if action == "idle" then
       return
     elseif action == "wait" then
-      ngx.sleep(math.min(wait, 1)) -- wake at least every second to notice a shutdown
+      ngx.sleep(math.max(0.001, math.min(wait, 1))) -- wake at least every second to notice a shutdown
     else
       self:upload()
     end
@@ -122,23 +114,29 @@ end
 
 function _M:upload()
   local started = now()
-  local hash = kong_hash() -- nil on a control plane: then every change is uploaded
+  if self.schedule:is_uploaded(kong_hash()) then
+    self.schedule:upload_succeeded(kong_hash()) -- storage already holds it: not even read
+    return
+  end
+  local config, hash, reason = reader.read(yield)
+  if not config then
+    local read_err = hash
+    -- A configuration that keeps changing is read again after a back-off:
+    -- by then it has settled, or a newer one is on its way.
+    return self:fail(nil, read_err, reason == "changing" and "ECHANGING" or "EINTERNAL")
+  end
   if self.schedule:is_uploaded(hash) then
     self.schedule:upload_succeeded(hash) -- storage already holds it
     return
   end
-  local config, err = declarative.export_config()
-  if not config then
-    return self:fail(hash, "cannot export the configuration from Kong: " .. tostring(err), "EINTERNAL")
-  end
-  if not has_entities(config) then
-    -- A node or a database starting empty: never replace a backup with nothing.
-    self.log("info", "not exporting config %s: it has no entities", hash or "(unknown)")
-    self.schedule:upload_succeeded(self.schedule.uploaded_hash)
+  if reader.is_empty(config) then
+    -- Kong's empty (nothing but workspaces): a node or a database starting
+    -- empty must never replace a backup with nothing.
+    self.log("notice", "not exporting config %s: it is empty", hash or "(unknown)")
+    self.schedule:upload_skipped()
     return
   end
-  local buf
-  buf, err = serializer.serialize(config, { yield = yield, size_hint = self.last_size })
+  local buf, err = serializer.serialize(config, { yield = yield, size_hint = self.last_size })
   config = nil -- the GC may take the table during the upload
   if not buf then
     return self:fail(hash, err, "EINVAL")

@@ -1,11 +1,13 @@
 -- fallback-config: Kong Enterprise's cluster fallback configuration as an
 -- open plugin. The backup node uploads every new configuration to object
 -- storage; a new data plane that cannot reach its control plane downloads it
--- and starts proxying. All the work happens in worker 0, in timers; all
--- storage I/O runs on the native library's worker thread.
+-- and starts proxying. All the work happens in worker 0 of the http
+-- subsystem, in timers; all storage I/O runs on the native library's worker
+-- thread.
 
 local settings = require("kong.plugins.fallback-config.settings")
 local native = require("kong.plugins.fallback-config.native")
+local edition = require("kong.plugins.fallback-config.edition")
 local exporter = require("kong.plugins.fallback-config.exporter")
 local importer = require("kong.plugins.fallback-config.importer")
 
@@ -24,9 +26,51 @@ local FallbackConfig = {
 
 local PLUGIN_NAME = "fallback-config"
 local ALL_WORKSPACES = { workspace = ngx.null }
+-- Seconds between two looks at Kong's hash, which catch a change no event
+-- announced (a sync path that posts none): one read of one LMDB key.
+local HASH_POLL = 2
+local CP_SETTLE = 0.5 -- seconds a control plane's burst of push_config may take before the settings are read
 
 local function log(level, fmt, ...)
   kong.log[level]("[" .. PLUGIN_NAME .. "] " .. string.format(fmt, ...))
+end
+
+-- Vault references in the plugin's own config are resolved here, on every
+-- role: Kong resolves them for kong.db.plugins:each on data planes, never on
+-- a control plane (kong/db/schema/init.lua), and its schema validation skips
+-- them, so the values are checked after (settings.resolve).
+local function resolved(value, field)
+  if kong.vault and kong.vault.is_reference(value) then
+    local v, err = kong.vault.get(value)
+    if v == nil then
+      return nil, "config." .. field .. " (plugin config): cannot resolve its vault reference: " .. tostring(err)
+    end
+    return v
+  end
+  return value
+end
+
+local function resolve_references(conf)
+  local out = {}
+  for field, value in pairs(conf) do
+    local err
+    if type(value) == "table" then
+      local map = {}
+      for k, v in pairs(value) do
+        map[k], err = resolved(v, field .. "." .. k)
+        if err then
+          return nil, err
+        end
+      end
+      out[field] = map
+    else
+      out[field], err = resolved(value, field)
+      if err then
+        return nil, err
+      end
+    end
+  end
+  return out
 end
 
 -- The global fallback-config plugin's config, if the running configuration
@@ -41,8 +85,8 @@ local function plugin_conf()
       log("warn", "cannot read the plugin's config, using the environment only: %s", tostring(err))
       return nil
     end
-    if row.name == PLUGIN_NAME and row.enabled ~= false then
-      return row.config
+    if row.name == PLUGIN_NAME and row.enabled ~= false and row.consumer_group == nil then
+      return resolve_references(row.config or {})
     end
   end
   return nil
@@ -54,6 +98,9 @@ local state = {
   client = nil,
   exporter = nil,
   disabled_reason = nil,
+  pending = false, -- a configuration changed since the last refresh
+  refreshing = false,
+  seen_hash = nil, -- Kong's hash the exporter last heard of
 }
 
 -- Builds (or keeps) the client for the resolved settings.
@@ -85,7 +132,11 @@ end
 -- Resolves the settings again (the plugin's config may have changed with the
 -- configuration) and brings the exporter in line. Returns the settings, or nil.
 local function refresh()
-  local conf = plugin_conf()
+  local conf, conf_err = plugin_conf()
+  if conf_err then
+    disable(conf_err)
+    return nil
+  end
   local s, err, reason = settings.resolve(ENV, conf)
   if not s then
     if not conf and reason == "no_storage" and not importer.node_has_config() then
@@ -124,56 +175,124 @@ local function refresh()
   return s
 end
 
+-- Every change lands here, however many there are (a control plane posts
+-- push_config once per entity changed: 10,000 for a large sync). One loop
+-- runs at a time; changes during a refresh make it run once more. So a storm
+-- costs one or two settings reads, not one per event, and no timer per event.
+local function refresh_loop(premature)
+  if kong.configuration.role == "control_plane" and not premature then
+    -- A control plane's changes come in bursts (one push_config per entity):
+    -- let the burst end, as Kong's own push loop does (db_update_frequency).
+    ngx.sleep(CP_SETTLE)
+  end
+  while not premature and state.pending and not ngx.worker.exiting() do
+    state.pending = false
+    local ok, s = pcall(refresh)
+    if not ok then
+      log("err", "cannot refresh the settings: %s", tostring(s))
+    elseif s and s.export then
+      local hash = require("kong.db.declarative").get_current_hash()
+      state.seen_hash = hash
+      state.exporter:configuration_changed(hash ~= "" and hash or nil)
+    end
+  end
+  state.refreshing = false
+end
+
 local function on_configuration_change()
-  local ok, err = ngx.timer.at(0, function(premature)
-    if premature then
-      return
-    end
-    local s = refresh()
-    if s and s.export then
-      state.exporter:configuration_changed()
-    end
-  end)
+  state.pending = true
+  if state.refreshing then
+    return
+  end
+  state.refreshing = true
+  local ok, err = ngx.timer.at(0, refresh_loop)
   if not ok then
+    state.refreshing = false
     log("err", "cannot schedule the export: %s", err)
   end
+end
+
+-- Catches what no event announced: Kong's hash moved since the exporter last
+-- heard of it. Data planes and DB-less nodes only (a control plane has no hash).
+local function poll_hash(premature)
+  if premature then
+    return
+  end
+  local hash = require("kong.db.declarative").get_current_hash()
+  if hash and hash ~= state.seen_hash then
+    state.seen_hash = hash
+    on_configuration_change()
+  end
+  ngx.timer.at(HASH_POLL, poll_hash)
 end
 
 local function start(premature)
   if premature then
     return
   end
+  local conf = kong.configuration
+  state.seen_hash = require("kong.db.declarative").get_current_hash()
   local s = refresh()
   if not s then
     return
   end
-  local conf = kong.configuration or {}
   if s.export then
-    -- Make sure storage holds what this node runs (a restart keeps no memory
-    -- of what was uploaded); later changes arrive as events.
-    if conf.role == "control_plane" or importer.node_has_config() then
+    if conf.role == "traditional" and conf.database ~= "off" then
+      return disable(settings.variable("export") .. " needs a data plane, a control plane or a DB-less node: "
+        .. "a DB-backed traditional node has no configuration events to export")
+    end
+    -- A control plane exports what its database holds at start, as Kong
+    -- Enterprise does; a DB-less node what its declarative configuration
+    -- gave it. A data plane exports only what its control plane delivers: the
+    -- configuration it kept on disk may be older than a backup another node
+    -- made during an outage.
+    if conf.role == "control_plane" or (conf.role == "traditional" and importer.node_has_config()) then
       state.exporter:configuration_changed()
+    end
+    if conf.database == "off" then
+      ngx.timer.at(HASH_POLL, poll_hash)
     end
   end
   if s.import then
     if conf.role ~= "data_plane" and conf.database ~= "off" then
-      return disable("KONG_CLUSTER_FALLBACK_CONFIG_IMPORT needs a data plane or a DB-less node")
+      return disable(settings.variable("import") .. " needs a data plane or a DB-less node")
     end
     local client = state.client
     importer.new({ client = client, version = kong.version, url = client:config_url(kong.version),
       grace = s.import_grace, log = log, declarative_config = kong.db.declarative_config,
-      insecure_warning = s.insecure_warning }):start()
+      configuration = conf, insecure_warning = s.insecure_warning }):start()
   end
 end
 
 function FallbackConfig:init_worker()
+  if ngx.config.subsystem ~= "http" then
+    -- Kong runs every plugin's init_worker again in the stream subsystem,
+    -- with its own events and lock but the same LMDB: working there would
+    -- export twice, or import where the http router never sees it.
+    kong.log.debug("[" .. PLUGIN_NAME .. "] the ", ngx.config.subsystem, " subsystem does nothing: ",
+      "the plugin works in the http subsystem only")
+    return
+  end
   if ngx.worker.id() ~= 0 then
     return
   end
-  -- Event handlers are registered here; they only schedule work.
+  local conf = kong.configuration
+  if edition.enterprise(kong.version) then
+    local on, setting = edition.builtin_feature_on(conf)
+    if on then
+      log("notice", "Kong Enterprise's own cluster fallback configuration is on (%s): fallback-config stands "
+        .. "down; turn EE's off (unset KONG_CLUSTER_FALLBACK_CONFIG_EXPORT/_IMPORT) to use the plugin instead", setting)
+      return
+    end
+  end
+  -- Event handlers only note the change; the work runs in one loop.
   kong.worker_events.register(on_configuration_change, "declarative", "reconfigure")
-  if (kong.configuration or {}).role == "control_plane" then
+  if conf.role == "control_plane" then
     kong.worker_events.register(on_configuration_change, "clustering", "push_config")
+  elseif conf.cluster_incremental_sync or conf.cluster_rpc_sync then
+    -- Sync v2 deltas post dao:crud in worker 0, no reconfigure
+    -- (clustering/services/sync/rpc.lua).
+    kong.worker_events.register(on_configuration_change, "dao:crud")
   end
   -- The plugin's config may need the database: read it in a timer.
   local ok, err = ngx.timer.at(0, start)

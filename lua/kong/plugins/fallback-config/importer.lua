@@ -1,13 +1,20 @@
 -- A new data plane's side: when the node has no configuration once the grace
--- period for the control plane is over, download the stored configuration,
--- check it the way Kong checks a declarative configuration, and apply it.
--- Unlike Kong, which tries once, a failure is retried with back-off until a
--- configuration applies or one arrives from the control plane. Nothing that
--- fails a check is ever applied. Runs in one timer, in worker 0.
+-- period is over and its control plane cannot be reached (as Kong Enterprise
+-- decides: it imports when connecting to the control plane fails), download
+-- the stored configuration, check it, and apply it the way Kong applies its
+-- control plane's (kong.clustering.config_helper.update, so that the same
+-- configuration arriving later from the control plane is recognised by its
+-- hash). Unlike Kong, which tries once, a failure is retried with back-off
+-- until a configuration applies or the control plane answers; each attempt
+-- is protected on its own, so an error raised inside Kong is one failed
+-- attempt, never the end of the loop. Nothing that fails a check is applied.
+-- Runs in one timer, in worker 0.
 
 local cjson = require("cjson.safe")
 local declarative = require("kong.db.declarative")
 local backoff = require("kong.plugins.fallback-config.backoff")
+local control_plane = require("kong.plugins.fallback-config.control_plane")
+local edition = require("kong.plugins.fallback-config.edition")
 
 local ngx = ngx
 
@@ -16,7 +23,11 @@ local mt = { __index = _M }
 
 local EMPTY_CONFIG_HASH = string.rep("0", 32)
 local MAX_ERROR_LENGTH = 300
-local MIN_BUSY_WAIT = 0.1 -- seconds
+local BUSY_WAIT = 0.5 -- seconds between two tries while Kong's declarative lock is held
+local PROBE_INTERVAL = 5 -- seconds between two looks at a control plane that answers
+-- config_helper.update's err_t.name for a configuration that does not parse
+-- (kong/constants.lua CLUSTERING_DATA_PLANE_ERROR.CONFIG_PARSE, 3.6+).
+local PARSE_FAILURE = "declarative configuration parse failure"
 
 local function now()
   ngx.update_time()
@@ -40,7 +51,9 @@ local function one_line(s)
 end
 
 --- opts: client, version, url, grace (seconds), log (function(level, fmt, ...)),
--- declarative_config (Kong's, with parse_table), backoff (options).
+-- declarative_config (Kong's), configuration (kong.configuration), backoff
+-- (options), insecure_warning (logged before every download when TLS
+-- verification is off).
 function _M.new(opts)
   return setmetatable({
     client = opts.client,
@@ -48,8 +61,9 @@ function _M.new(opts)
     url = opts.url,
     grace = opts.grace,
     log = opts.log,
-    insecure_warning = opts.insecure_warning, -- logged before every download when TLS verification is off
+    insecure_warning = opts.insecure_warning,
     declarative_config = opts.declarative_config,
+    configuration = opts.configuration,
     backoff = backoff.new(opts.backoff),
   }, mt)
 end
@@ -77,39 +91,82 @@ local function sleep(seconds)
     if left <= 0 then
       return true
     end
-    ngx.sleep(math.min(left, 1))
+    ngx.sleep(math.max(0.001, math.min(left, 1)))
   end
   return false
+end
+
+-- Whether a configuration from the control plane is on its way: a data
+-- plane's control plane answers. A DB-less node without one has none.
+function _M:control_plane_answers()
+  if self.configuration.role ~= "data_plane" then
+    return false
+  end
+  local reachable = control_plane.reachable(self.configuration)
+  return reachable
 end
 
 function _M:loop()
   if not sleep(self.grace) then
     return
   end
-  local announced = false
+  local announced, waiting_logged = false, false
   while true do
     if _M.node_has_config() then -- from the control plane, or kept on disk
       self.log("notice", "the node has a configuration; no import needed")
       return
     end
+    if self:control_plane_answers() then
+      if not waiting_logged then
+        self.log("notice", "the control plane at %s answers: waiting for its configuration instead of importing",
+          self.configuration.cluster_control_plane)
+        waiting_logged = true
+      end
+      if not sleep(PROBE_INTERVAL) then
+        return
+      end
+      goto continue
+    end
+    waiting_logged = false
     if not announced then
-      self.log("notice", "no configuration from the control plane after %s s; importing from %s", self.grace, self.url)
+      self.log("notice", "no configuration and no control plane after %s s; importing from %s", self.grace, self.url)
       announced = true
     end
-    local ok, err, status = self:import_once()
-    if ok or status == "EXITING" then
-      return
+    do
+      local ran, ok, err, status = pcall(self.import_once, self)
+      if not ran then
+        ok, err, status = nil, "an error inside Kong: " .. tostring(ok), "EINTERNAL"
+      end
+      if ok or status == "EXITING" then
+        return
+      end
+      if status == "ECONTROLPLANE" then
+        goto continue -- not a failure: wait for the control plane's configuration
+      end
+      local delay = self.backoff:next()
+      self.log("err", "import from %s failed: %s (%s); retrying in %.1f s", self.url, one_line(err), status, delay)
+      if not sleep(delay) then
+        return
+      end
     end
-    local delay = self.backoff:next()
-    self.log("err", "import from %s failed: %s (%s); retrying in %.1f s", self.url, one_line(err), status, delay)
-    if not sleep(delay) then
-      return
-    end
+    ::continue::
   end
 end
 
+-- config_helper.update, in the signature of this Kong's version: (dc,
+-- config_table) before 3.6, (dc, msg) from 3.6 on.
+local function apply(declarative_config, config)
+  local config_helper = require("kong.clustering.config_helper")
+  local major, minor = edition.version(kong.version)
+  if major == 3 and minor < 6 then
+    return config_helper.update(declarative_config, config)
+  end
+  return config_helper.update(declarative_config, { config_table = config })
+end
+
 --- One attempt. Returns true once the node has a configuration (imported, or
--- from the control plane meanwhile); or nil, err, status.
+-- from the control plane meanwhile), or when the control plane now answers;
+-- or nil, err, status.
 function _M:import_once()
   local started = now()
   if self.insecure_warning then
@@ -134,44 +191,54 @@ function _M:import_once()
   if data == "" then
     return nil, "the stored configuration is empty", "EINVAL"
   end
-
   local config, decode_err = cjson.decode(data)
   data = nil -- the downloaded string may go before the parse
   if type(config) ~= "table" then
     return nil, "the stored configuration is not JSON (" .. tostring(decode_err) .. ")", "EINVAL"
   end
-  local entities, parse_err, _, meta, hash = self.declarative_config:parse_table(config)
-  if not entities then
-    return nil, "the stored configuration is not a valid declarative configuration: " .. tostring(parse_err), "EINVAL"
-  end
 
   local busy_logged = false
   while true do
-    -- The control plane may have delivered while we downloaded: its
-    -- configuration always wins.
+    -- The control plane may have delivered, or come back, while we
+    -- downloaded: its configuration always wins.
     if _M.node_has_config() then
       self.log("notice", "the node has a configuration; no import needed")
       return true
     end
-    local loaded, load_err, retry_after = declarative.load_into_cache_with_events(entities, meta, hash)
+    if self:control_plane_answers() then
+      self.log("notice", "the control plane answers now: its configuration wins; not importing")
+      return nil, "the control plane answers", "ECONTROLPLANE"
+    end
+    local loaded, load_err, err_t = apply(self.declarative_config, config)
     if loaded then
-      self.log("notice", "imported config sha256:%s (Kong hash %s) from %s in %d ms", sha256, hash, self.url,
-        math.floor((now() - started) * 1000 + 0.5))
+      local imported_hash = declarative.get_current_hash()
+      self.log("notice", "imported config sha256:%s (Kong hash %s) from %s in %d ms", sha256,
+        tostring(imported_hash), self.url, math.floor((now() - started) * 1000 + 0.5))
+      -- Kong refuses a control plane's configuration that arrives while a
+      -- load holds its lock, and does not ask again until the next change or
+      -- reconnection (clustering/data_plane.lua): say so when it may have.
+      if self:control_plane_answers() and declarative.get_current_hash() == imported_hash then
+        self.log("warn", "the control plane answered while the import was applied: if Kong refused its "
+          .. "configuration meanwhile (busy), the node runs the imported one until the control plane's next "
+          .. "change or reconnection")
+      end
       return true
     end
     if load_err == "exiting" then
       return nil, "the worker is exiting", "EXITING"
     end
-    if load_err ~= "busy" then
-      return nil, "Kong could not load the configuration: " .. tostring(load_err), "EINTERNAL"
+    if type(err_t) == "table" and err_t.name == PARSE_FAILURE then
+      return nil, "the stored configuration is not a valid declarative configuration: "
+        .. tostring(err_t.message or load_err), "EINVAL"
     end
-    -- Kong's hint is the lock's remaining time, which may round to zero.
-    retry_after = math.max(tonumber(retry_after) or 1, MIN_BUSY_WAIT)
+    if load_err ~= "busy" then
+      return nil, "Kong could not apply the stored configuration: " .. tostring(load_err), "EINVAL"
+    end
     if not busy_logged then
-      self.log("notice", "Kong is busy loading a configuration; applying the import in %.1f s", retry_after)
+      self.log("notice", "Kong is busy loading a configuration; applying the import when it is done")
       busy_logged = true
     end
-    if not sleep(retry_after) then
+    if not sleep(BUSY_WAIT) then
       return nil, "the worker is exiting", "EXITING"
     end
   end

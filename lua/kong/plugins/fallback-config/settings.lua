@@ -22,7 +22,10 @@ local function row_named(name)
   error("the library's table has no setting " .. name)
 end
 
-local STORAGE = row_named("storage")
+--- The variable that names a setting in messages: its first.
+function _M.variable(name)
+  return row_named(name).variables[1]
+end
 
 -- Every variable any setting reads, for read_env.
 _M.VARIABLES = {}
@@ -68,8 +71,25 @@ function _M.plugin_value_text(value)
   return tostring(value)
 end
 
+-- The S3 parameters of the plugin config: the map, with the SSE-C key from
+-- its own field (a string field, the only kind Kong EE's keyring encrypts).
+local function conf_put_params(conf)
+  local map = conf.s3_put_params
+  local key = conf.s3_sse_customer_key
+  if key == nil or key == cjson.null then
+    return map
+  end
+  local merged = {}
+  for k, v in pairs(map ~= cjson.null and map or {}) do
+    merged[k] = v
+  end
+  merged.SSECustomerKey = key
+  return merged
+end
+
 -- Applies the plugin config's shared fields where the environment set nothing.
 local function apply_conf(settings, conf)
+  conf = setmetatable({ s3_put_params = conf_put_params(conf) }, { __index = conf })
   for _, row in ipairs(TABLE) do
     local value = row.plugin_field and conf[row.plugin_field]
     if value ~= nil and value ~= cjson.null and settings:source(row.name) == nil then
@@ -132,7 +152,7 @@ function _M.resolve(env, conf)
       .. " cannot both be on: a backup node does not import")
   end
   if (s.export or s.import) and not s.storage then
-    return refuse(STORAGE.variables[1] .. " is required when export or import is on", s.export and "no_storage" or nil)
+    return refuse(_M.variable("storage") .. " is required when export or import is on", s.export and "no_storage" or nil)
   end
   if settings:get("tls_verify") == "off" then
     s.insecure_warning = "TLS certificate verification is off (" .. settings:source("tls_verify")
