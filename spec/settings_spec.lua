@@ -77,6 +77,23 @@ describe("settings", function()
     s.settings:free()
   end)
 
+  it("take the SSE-C key from its own plugin config field into the S3 parameters", function()
+    local key = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
+    local s = assert(settings.resolve({}, { s3_put_params = { SSECustomerAlgorithm = "AES256" },
+      s3_sse_customer_key = key }))
+    local cjson = require("cjson.safe")
+    assert.same({ SSECustomerAlgorithm = "AES256", SSECustomerKey = key }, cjson.decode((s.settings:get("s3_put_params"))))
+    s.settings:free()
+    -- The environment's parameters win whole: nothing of the plugin config is merged in.
+    s = assert(settings.resolve({ KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG = '{"StorageClass":"STANDARD_IA"}' },
+      { s3_sse_customer_key = key }))
+    assert.equals('{"StorageClass":"STANDARD_IA"}', (s.settings:get("s3_put_params")))
+    s.settings:free()
+    local _, err = settings.resolve({}, { s3_sse_customer_key = "not base64 TopSecret!" })
+    assert.equals("config.s3_put_params (plugin config): SSECustomerKey must be base64", err)
+    assert.is_nil(err:find("TopSecret", 1, true))
+  end)
+
   it("hand the environment to the library as it is, precedence kept whatever the order", function()
     for _ = 1, 20 do -- pairs() order varies between tables
       local s = assert(settings.resolve({

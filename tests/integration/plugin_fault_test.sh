@@ -237,6 +237,29 @@ if same_config "$WORK/g2.json" "$WORK/running.json"; then pass "gcs corrupted: t
 keep_logs gcs-importer
 node_stop gcs-importer
 
+# --- the control plane comes back while the download is stalled: its configuration wins
+rules '[{"match":{"method":"GET","path":"/import/.*config.json"},"fault":{"type":"stall","phase":"before_response"}}]'
+CP_PORT=$("$ROOT/scripts/free-port.sh")
+node_start importer-race "${FAULT_ENV[@]}" KONG_CLUSTER_FALLBACK_CONFIG_IMPORT=on \
+  KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/import" KONG_CLUSTER_FALLBACK_CONFIG_IMPORT_GRACE=0.5 \
+  KONG_CLUSTER_CONTROL_PLANE=127.0.0.1:$CP_PORT
+if wait_log importer-race "importing from" 10; then pass "race: no control plane, the import starts"; else failed "race: no control plane, the import starts" "$(tail -3 "$(node_log importer-race)")"; fi
+FC_NODE_PORT=$CP_PORT node_start cp-race KONG_ROLE=control_plane KONG_DATABASE=postgres
+config 12 >"$WORK/c12.json"
+deliver cp-race "$WORK/c12.json"
+if wait_log importer-race "the node has a configuration; no import needed" 30; then
+  pass "race: the control plane delivers during the stalled download, and the import stands aside"
+else
+  failed "race: the control plane delivers during the stalled download, and the import stands aside" "$(tail -3 "$(node_log importer-race)")"
+fi
+no_rules
+check_eq "$(count importer-race "imported config")" 0 "race: nothing was imported"
+running_config importer-race "$WORK/running.json"
+if same_config "$WORK/c12.json" "$WORK/running.json"; then pass "race: the node runs the control plane's configuration"; else failed "race: the node runs the control plane's configuration"; fi
+keep_logs importer-race
+node_stop importer-race
+node_stop cp-race
+
 # In the sanitizer build the library runs under ASan/UBSan inside nginx.
 if grep -rqE "ERROR: AddressSanitizer|runtime error:|LeakSanitizer" "$WORK/nodes"; then
   failed "no sanitizer report from any node" "$(grep -rhE "ERROR: AddressSanitizer|runtime error:" "$WORK/nodes" | head -3)"

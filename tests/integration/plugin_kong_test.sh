@@ -225,7 +225,31 @@ if wait_log cp-vault "exported config .* to file://$STORE/vault/" 15; then pass 
 keep_logs cp-vault
 node_stop cp-vault
 
-# --- 13. a DB-backed traditional node with export on: a clear error ------------------------
+# --- 13. a data plane's vault references are resolved by Kong (kong.db.plugins) ------------
+config 9 ',"plugins":[{"name":"fallback-config","config":{"storage":"{vault://env/fc-backup-storage}","export_delay":1}}]' >"$WORK/c9.json"
+node_start dp-vault "${EXPORT[@]}" FC_BACKUP_STORAGE="file://$STORE/dp-vault"
+deliver dp-vault "$WORK/c9.json"
+if wait_log dp-vault "exported config .* to file://$STORE/dp-vault/" 15; then pass "vault: a data plane gets the value from Kong"; else failed "vault: a data plane gets the value from Kong" "$(tail -3 "$(node_log dp-vault)")"; fi
+stored dp-vault "$WORK/stored.json"
+check_contains "$(cat "$WORK/stored.json")" '"_transform":false' "the stored configuration keeps Kong's _transform=false (an import must not transform again)"
+check_contains "$(cat "$WORK/stored.json")" '{vault://env/fc-backup-storage}' "and keeps the reference, never the value it stands for"
+keep_logs dp-vault
+node_stop dp-vault
+
+# --- 14. master's RPC sync: every sync is a full one, posting reconfigure -------------------
+node_start cp-rpc KONG_ROLE=control_plane KONG_DATABASE=postgres KONG_HARNESS_PROFILE=master
+node_start dp-rpc KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on KONG_HARNESS_PROFILE=master KONG_CLUSTER_RPC=on \
+  KONG_CLUSTER_RPC_SYNC=on KONG_CLUSTER_CONTROL_PLANE=127.0.0.1:$PORT_cp_rpc KONG_HARNESS_SYNC_INTERVAL=1 \
+  KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/rpc" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+services 2 1 >"$WORK/r1.json"
+deliver cp-rpc "$WORK/r1.json"
+if wait_log dp-rpc "exported config" 10; then pass "RPC sync (master): exported"; else failed "RPC sync (master): exported" "$(tail -3 "$(node_log dp-rpc)")"; fi
+check_eq "$(running_hash dp-rpc)" "v02_$(printf '%028x' 1)" "RPC sync (master): Kong's hash is the v02 version"
+keep_logs dp-rpc
+node_stop dp-rpc
+node_stop cp-rpc
+
+# --- 15. a DB-backed traditional node with export on: a clear error ------------------------
 node_start traditional KONG_ROLE=traditional KONG_DATABASE=postgres "${EXPORT[@]}" \
   KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/traditional"
 if wait_log traditional "disabled: KONG_CLUSTER_FALLBACK_CONFIG_EXPORT needs a data plane, a control plane or a DB-less node" 10; then

@@ -1,7 +1,8 @@
 -- kong.db.plugins:each(size, options), as the plugin reads its own global
 -- config with it: rows without nulls, foreign keys as {id = ...}, and vault
--- references in referenceable fields resolved, except on a control plane
--- (kong/db/schema/init.lua process_auto_fields resolves only when
+-- references in referenceable fields resolved, except on a control plane and
+-- except with `nulls` (kong/db/schema/init.lua process_auto_fields resolves
+-- only `if is_select and not nulls`, and only when
 -- kong.configuration.role ~= "control_plane"). Which fields are referenceable
 -- comes from the plugin's own schema, as in Kong.
 local _M = {}
@@ -55,9 +56,12 @@ function _M.wrap(dao)
     if not iter then
       return nil, err
     end
+    -- With nulls (an export) nothing is resolved: schema/init.lua resolves
+    -- only `if is_select and not nulls`.
+    local resolving = not (options and options.nulls)
     return function()
       local row, row_err = iter()
-      if row then
+      if row and resolving then
         return resolve(row)
       end
       return row, row_err
