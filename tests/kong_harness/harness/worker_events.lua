@@ -21,6 +21,7 @@ local handlers = {} -- "source\0event" -> { callbacks }, event "*" for all
 local seen = 0
 local started = false
 local local_queue = {}
+local missing_since -- when the next event was first found numbered but not stored
 
 function _M.register(callback, source, ...)
   local events = { ... }
@@ -79,12 +80,21 @@ local function poll()
   end
   local last = dict:get("events:seq") or 0
   for seq = seen + 1, last do
-    local msg = cjson.decode(dict:get("events:" .. seq) or "null")
-    if msg then
+    local raw = dict:get("events:" .. seq)
+    if raw == nil then
+      -- Numbered by another worker but not stored yet (broadcast's incr,
+      -- then set): wait for it, in order, unless it never comes (set failed).
+      missing_since = missing_since or ngx.now()
+      if ngx.now() - missing_since < 1 then
+        return
+      end
+    else
+      local msg = cjson.decode(raw)
       deliver(msg[1], msg[2], msg[3] ~= cjson.null and msg[3] or nil, msg[4])
     end
+    missing_since = nil
+    seen = seq
   end
-  seen = last
 end
 
 --- Starts this worker's events thread (Kong: in init_worker, before plugins').
