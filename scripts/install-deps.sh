@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what=${1:-test}
-build_pkgs=(cmake g++ make pkg-config libcurl4-openssl-dev libssl-dev rapidjson-dev libtinyxml2-dev)
+build_pkgs=(cmake g++ make pkg-config libcurl4-openssl-dev libssl-dev rapidjson-dev libtinyxml2-dev liblmdb-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
   radosgw ceph-mon ceph-osd uuid-runtime curl iproute2 time
   nodejs npm

@@ -31,6 +31,13 @@ node_start() {
   [ -n "$port" ] || port=$("$FC_HARNESS_ROOT/scripts/free-port.sh")
   rm -rf "$prefix"
   mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
+  # Kong's LMDB lives in the prefix, opened by the workers (nginx's default
+  # user, nobody, when the master is root; Kong chowns its prefix to its
+  # user): they must be able to reach it through a mktemp -d (mode 700).
+  if [ "$(id -u)" = 0 ]; then
+    local d=$prefix
+    while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  fi
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@ROOT@|$FC_HARNESS_ROOT|g" -e "s|@LIB_DIR@|$FC_LIB_DIR|g" \
       -e "s|@PLUGIN_ROOT@|${FC_PLUGIN_ROOT:-$FC_HARNESS_ROOT}|g" \
       -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$FC_NODE_WORKERS|g" -e "s|@LOG_LEVEL@|$FC_NODE_LOG_LEVEL|g" \

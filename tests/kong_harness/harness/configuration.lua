@@ -43,6 +43,11 @@ function _M.new(profile)
     stream_listeners = listeners(env("KONG_STREAM_LISTEN", "off")),
     cluster_control_plane = env("KONG_CLUSTER_CONTROL_PLANE", "127.0.0.1:8005"),
     db_update_frequency = tonumber(env("KONG_DB_UPDATE_FREQUENCY", "5")),
+    -- kong_defaults.lua; nginx_inject.lua hands both to lua-resty-lmdb on a
+    -- DB-less node, and nginx resolves a relative path against the prefix.
+    prefix = (ngx.config.prefix():gsub("/$", "")),
+    lmdb_environment_path = env("KONG_LMDB_ENVIRONMENT_PATH", "dbless.lmdb"),
+    lmdb_map_size = env("KONG_LMDB_MAP_SIZE", "2048m"),
     loaded_plugins = {},
   }
   if profile.dedicated_config_processing ~= nil then

@@ -87,9 +87,9 @@ function dao_mt:each(size, options)
   end
   local nulls = options and options.nulls
   local name = self.schema.name
-  local rows, next_offset, offset = {}, 1, nil
+  local rows, next_offset = {}, nil
   local i = 0
-  local finished = false
+  local started, finished = false, false
   return function()
     while true do
       if i < #rows then
@@ -98,12 +98,12 @@ function dao_mt:each(size, options)
         row = process_auto_fields(self.schema, row, true)
         return process_auto_fields(self.schema, row, nulls)
       end
-      if finished or next_offset == nil then
+      if finished or (started and next_offset == nil) then
         return nil
       end
-      offset = next_offset
+      started = true
       local vanished
-      rows, next_offset, vanished = store.page(name, offset, size)
+      rows, next_offset, vanished = store.page(name, next_offset, size)
       i = 0
       stats:incr("stats:pages", 1, 0)
       stats:incr("stats:pages:" .. name, 1, 0)

@@ -113,6 +113,7 @@ function _M.init()
     k.db.plugins = g.require("harness.plugins_dao").wrap(k.db.plugins)
     return k
   end)
+  store.close() -- the workers open their own (LMDB is not used across fork)
 end
 
 -- Which process applies a data plane's configuration. Kong: the privileged

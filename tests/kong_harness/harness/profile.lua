@@ -20,6 +20,9 @@ local PROFILES = {
     page_size = 50000, -- kong/db/strategies/connector.lua max_page_size
     each_for_export = false, -- kong/db/dao/init.lua has DAO:each only
     config_helper = "3.4", -- update(dc, config_table, config_hash, hashes)
+    -- declarative/import.lua load_into_cache: items under DAO cache keys,
+    -- "<entity>|<ws>|@list" arrays of them (harness/store.lua).
+    lmdb_layout = "list",
   },
   ["3.6"] = {
     version = "3.6.1",
@@ -29,6 +32,7 @@ local PROFILES = {
     page_size = 50000,
     each_for_export = true,
     config_helper = "3.6", -- update(dc, msg), xpcall-protected
+    lmdb_layout = "list", -- until 3.8.x
   },
   ["3.9"] = {
     version = "3.9.1",
@@ -46,6 +50,9 @@ local PROFILES = {
     config_helper = "3.6",
     -- clustering/services/sync/rpc.lua: the hash becomes the version "%032d".
     sync_version_format = "%032d",
+    -- 3.9.0+ import.lua _set_entity_for_txn: "<entity>|<ws>|*|<pk>" items,
+    -- "<entity>|*|*|<pk>" pointing at them (harness/store.lua).
+    lmdb_layout = "item_key",
   },
   ["master"] = {
     version = "3.10.0",
@@ -58,6 +65,7 @@ local PROFILES = {
     each_for_export = true,
     config_helper = "3.6",
     sync_version_format = "v02_%028x",
+    lmdb_layout = "item_key",
     -- clustering/data_plane.lua set_control_plane_connected (master only).
     control_plane_connected = true,
   },
@@ -73,6 +81,7 @@ local PROFILES = {
     each_for_export = true,
     config_helper = "3.6",
     sync_version_format = "%032d",
+    lmdb_layout = "item_key",
   },
 }
 
