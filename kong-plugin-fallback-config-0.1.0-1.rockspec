@@ -22,7 +22,7 @@ dependencies = {
   "lua >= 5.1",
 }
 
--- libcurl, OpenSSL 3, RapidJSON and tinyxml2 are found by CMake (find_package),
+-- libcurl, OpenSSL 3, RapidJSON, tinyxml2 and liblmdb are found by CMake,
 -- which knows Debian's multiarch paths; see scripts/install-deps.sh.
 
 build = {

@@ -12,12 +12,7 @@ local function sleep(s)
   ffi.C.usleep(math.floor(s * 1e6))
 end
 
-local function tmpdir()
-  local path = os.tmpname()
-  os.remove(path)
-  assert(os.execute("mkdir -p " .. path) == 0)
-  return path
-end
+local tmpdir = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "support/files.lua").tmpdir
 
 -- Big enough that the worker reads it for a while, and that LuaJIT's
 -- allocator maps it on its own (freed memory is then unmapped: a late read

@@ -2,12 +2,7 @@
 -- it; spec/run.sh sets it to the build directory).
 local native = require("kong.plugins.fallback-config.native")
 
-local function tmpdir()
-  local path = os.tmpname()
-  os.remove(path)
-  assert(os.execute("mkdir -p " .. path) == 0)
-  return path
-end
+local tmpdir = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "support/files.lua").tmpdir
 
 describe("native bindings", function()
   local dir

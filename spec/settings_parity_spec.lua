@@ -14,10 +14,7 @@ local SPEC_DIR = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local BASE_STORAGE = "file:///tmp/fc-parity-spec"
 
 local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
+  return assert(dofile(SPEC_DIR .. "support/files.lua").read(path))
 end
 
 local SERVICE_ACCOUNT = read_file(SPEC_DIR .. "../tests/fixtures/gcp/service-account.json")

@@ -263,6 +263,40 @@ FC_API int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char 
  * configuration that every node and the stored object agree on.
  */
 FC_API int fc_job_sha256(fc_job *job, char *out, size_t out_len, char *errbuf, size_t errbuf_len);
+/* ---- exports straight from a DB-less Kong node's LMDB ---------------------- */
+
+/*
+ * Reads a DB-less Kong node's configuration from its LMDB (Kong 3.4 and later
+ * layouts) in a helper process, in one read transaction, and uploads it like
+ * fc_client_put_async: the proxying event loop neither reads nor encodes it.
+ * The helper is fallback-config-lmdb-export beside this library, or
+ * `helper_path` if not NULL. `plan` is JSON naming the LMDB and the entity
+ * types to export (see src/config/kong_export_plan.h); an invalid plan fails
+ * here with FC_EINVAL. Not uploaded: Kong's empty configuration (nothing but
+ * workspaces), and a snapshot whose Kong hash equals `unless_hash` (if not
+ * NULL); fc_job_kong_export says which.
+ */
+FC_API int fc_client_export_kong_lmdb_async(fc_client *client, const char *version, const char *plan,
+                                            size_t plan_len, const char *unless_hash, const char *helper_path,
+                                            fc_job **out, char *errbuf, size_t errbuf_len);
+
+typedef enum fc_kong_export_outcome {
+  FC_KONG_EXPORT_UPLOADED = 0,
+  FC_KONG_EXPORT_EMPTY = 1,    /* Kong's empty configuration: not uploaded */
+  FC_KONG_EXPORT_UNCHANGED = 2 /* the snapshot's hash is unless_hash: not uploaded */
+} fc_kong_export_outcome;
+
+typedef struct fc_kong_export_info {
+  int read;             /* 1 once the snapshot was read: a failure after it is the upload's */
+  int outcome;          /* an fc_kong_export_outcome, when the job succeeded */
+  char kong_hash[65];   /* declarative_config:hash in the snapshot; "" when absent */
+  uint64_t entities;    /* rows exported */
+  uint64_t bytes;       /* of the configuration's JSON */
+} fc_kong_export_info;
+
+/* What a finished export job read and did; its status is the job's own (fc_job_status). */
+FC_API int fc_job_kong_export(fc_job *job, fc_kong_export_info *out, char *errbuf, size_t errbuf_len);
+
 /*
  * Releases the caller's handle. A job still running finishes on its own (an
  * upload stops reading the caller's buffer and fails); its client stays alive

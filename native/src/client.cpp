@@ -202,6 +202,14 @@ std::string Client::put_serialized(const std::string &version, http::BorrowedBuf
   return put_checked(version, json.GetString(), json.GetSize(), payload);
 }
 
+std::string Client::put_written(const std::string &version, const char *data, size_t len,
+                                const crypto::Sha256 &sha256) {
+  CheckedPayload payload;
+  payload.size = len;
+  payload.sha256 = sha256;
+  return put_checked(version, data, len, payload);
+}
+
 ResolvedCredentials Client::credentials_source() const {
   const auto *s3 = dynamic_cast<const S3Storage *>(storage_.get());
   if (!s3) fail(FC_EINVAL, "credential providers are for s3:// storage");

@@ -32,6 +32,9 @@ class Client {
   // Uploads a configuration the plugin serialized with LuaJIT
   // (serialized_config.h), converted to JSON here.
   std::string put_serialized(const std::string &version, http::BorrowedBuffer &buffer);
+  // Uploads JSON the library's own writer made (here or in its LMDB helper),
+  // as it is, with its SHA-256: not checked again.
+  std::string put_written(const std::string &version, const char *data, size_t len, const crypto::Sha256 &sha256);
   // The configuration, and the SHA-256 (hex) of its bytes in *sha256 if given.
   std::string get(const std::string &version, std::string *sha256 = nullptr);
   void get_file(const std::string &version, const std::string &path);

@@ -15,9 +15,12 @@ run luarocks --lua-version 5.1 make --tree "$TREE" kong-plugin-fallback-config-*
 check_rc 0 "luarocks make builds and installs the rock"
 check_eq "$(ls "$TREE"/lib/lua/5.1/libfallback_config.so 2>/dev/null)" "$TREE/lib/lua/5.1/libfallback_config.so" \
   "the library lands on package.cpath"
+check_eq "$(find "$TREE"/lib/lua/5.1 -maxdepth 1 -name fallback-config-lmdb-export -perm -u+x)" \
+  "$TREE/lib/lua/5.1/fallback-config-lmdb-export" "the LMDB export helper lands beside the library, executable"
 check_eq "$(ls "$TREE"/share/lua/5.1/kong/plugins/fallback-config/native.lua 2>/dev/null)" \
   "$TREE/share/lua/5.1/kong/plugins/fallback-config/native.lua" "the Lua modules land on package.path"
-for module in handler schema exporter importer serializer settings export_schedule backoff cdefs; do
+for module in handler schema exporter importer serializer settings export_schedule backoff cdefs config_reader \
+    control_plane edition; do
   check_eq "$(ls "$TREE/share/lua/5.1/kong/plugins/fallback-config/$module.lua" 2>/dev/null)" \
     "$TREE/share/lua/5.1/kong/plugins/fallback-config/$module.lua" "the rock installs the plugin's $module.lua"
 done

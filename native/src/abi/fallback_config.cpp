@@ -3,6 +3,8 @@
 // fc_free releases.
 #include "fallback_config.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
@@ -11,8 +13,10 @@
 #include <string>
 
 #include "client.h"
+#include "config/kong_export_plan.h"
 #include "debug_signing.h"
 #include "jobs/worker.h"
+#include "kong_export.h"
 #include "settings/settings.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -32,6 +36,7 @@ struct fc_client {
 struct fc_job {
   std::shared_ptr<fc::jobs::Job> job;
   std::shared_ptr<fc::http::BorrowedBuffer> borrowed;  // upload jobs: the caller's data
+  std::shared_ptr<fc::KongExportResult> kong_export;   // LMDB export jobs
 };
 
 namespace {
@@ -78,6 +83,24 @@ char *dup_string(const std::string &s) {
 }
 
 char *dup_or_null(const std::string &s) { return s.empty() ? nullptr : dup_string(s); }
+
+int outcome_of(fc::KongExportOutcome outcome) {
+  switch (outcome) {
+    case fc::KongExportOutcome::kEmpty: return FC_KONG_EXPORT_EMPTY;
+    case fc::KongExportOutcome::kUnchanged: return FC_KONG_EXPORT_UNCHANGED;
+    case fc::KongExportOutcome::kUploaded: break;
+  }
+  return FC_KONG_EXPORT_UPLOADED;
+}
+
+// The directory this library was loaded from (its helper programs live there).
+std::string library_dir() {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void *>(&fc_version), &info) || !info.dli_fname) return ".";
+  std::string path = info.dli_fname;
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
 
 void require(const void *p, const char *name) {
   if (!p) fc::fail(FC_EINVAL, std::string(name) + " must not be NULL");
@@ -512,6 +535,48 @@ int fc_job_sha256(fc_job *job, char *out, size_t out_len, char *errbuf, size_t e
     const std::string &hex = job->job->sha256();
     if (hex.size() != 64) fc::fail(FC_EINVAL, "the job moved no configuration");
     std::memcpy(out, hex.c_str(), 65);
+  });
+}
+
+int fc_client_export_kong_lmdb_async(fc_client *client, const char *version, const char *plan, size_t plan_len,
+                                     const char *unless_hash, const char *helper_path, fc_job **out, char *errbuf,
+                                     size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(plan, "plan");
+    require(out, "out");
+    *out = nullptr;
+    client->client.config_key(version);
+    fc::parse_kong_export_plan(plan, plan_len);  // a bad plan fails now, not in the job
+    auto job = std::make_unique<fc_job>();
+    job->kong_export = std::make_shared<fc::KongExportResult>();
+    std::shared_ptr<fc::Client> owner = client->shared;
+    std::shared_ptr<fc::KongExportResult> result = job->kong_export;
+    std::string v = version, p(plan, plan_len), unless = unless_hash ? unless_hash : "";
+    std::string helper = helper_path ? helper_path : library_dir() + "/fallback-config-lmdb-export";
+    job->job = std::make_shared<fc::jobs::Job>([owner, result, v, p, unless, helper](fc::jobs::Job &self) {
+      fc::export_kong_lmdb(*owner, v, helper, p, unless, *result);
+      self.sha256() = result->sha256;
+    });
+    fc::jobs::submit(job->job);
+    *out = job.release();
+  });
+}
+
+int fc_job_kong_export(fc_job *job, fc_kong_export_info *out, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(job, "job");
+    require(out, "out");
+    if (!job->kong_export) fc::fail(FC_EINVAL, "the job is not an LMDB export");
+    if (!job->job->done()) fc::fail(FC_EINVAL, "the job is still running");
+    const fc::KongExportResult &r = *job->kong_export;
+    *out = fc_kong_export_info{};
+    out->read = r.read;
+    out->outcome = outcome_of(r.outcome);
+    std::memcpy(out->kong_hash, r.snapshot.hash.data(), std::min<size_t>(r.snapshot.hash.size(), 64));
+    out->entities = r.snapshot.entities;
+    out->bytes = r.bytes;
   });
 }
 

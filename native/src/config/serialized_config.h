@@ -9,11 +9,7 @@
 //   entry  → key:string count:number value*
 //     count >= 0: `count` values follow and form a JSON array;
 //     count == -1: one value follows.
-// Tables become JSON the way lua-cjson writes them with its defaults: a table
-// whose keys are all positive integers is an array (holes become null; an
-// excessively sparse one is refused), an empty table is {}, other tables are
-// objects with number keys written as strings; NULL lightuserdata (ngx.null,
-// cjson.null) is null; NaN, infinities and other types are refused.
+// Tables become JSON as lua-cjson writes them (lua_serialized.h).
 #pragma once
 
 #include <rapidjson/stringbuffer.h>

@@ -146,6 +146,26 @@ int fc_job_take_data(fc_job *job, char **out_data, size_t *out_len, char *errbuf
 
 int fc_job_sha256(fc_job *job, char *out, size_t out_len, char *errbuf, size_t errbuf_len);
 
+int fc_client_export_kong_lmdb_async(fc_client *client, const char *version, const char *plan,
+                                            size_t plan_len, const char *unless_hash, const char *helper_path,
+                                            fc_job **out, char *errbuf, size_t errbuf_len);
+
+typedef enum fc_kong_export_outcome {
+  FC_KONG_EXPORT_UPLOADED = 0,
+  FC_KONG_EXPORT_EMPTY = 1,
+  FC_KONG_EXPORT_UNCHANGED = 2
+} fc_kong_export_outcome;
+
+typedef struct fc_kong_export_info {
+  int read;
+  int outcome;
+  char kong_hash[65];
+  uint64_t entities;
+  uint64_t bytes;
+} fc_kong_export_info;
+
+int fc_job_kong_export(fc_job *job, fc_kong_export_info *out, char *errbuf, size_t errbuf_len);
+
 void fc_job_free(fc_job *job);
 
 typedef struct fc_sign_options {

@@ -351,6 +351,20 @@ function client_mt:put_async_serialized(version, buf)
   return new_job(out_job[0], buf)
 end
 
+--- Queues an export of a DB-less Kong node's configuration straight from
+-- its LMDB, read by the library's helper process (config_reader.lua builds
+-- `plan`, a JSON string); nothing is uploaded when it is Kong's empty
+-- configuration or its hash is `unless_hash`. `helper_path` overrides where
+-- the helper is (nil: beside the library).
+function client_mt:export_kong_lmdb_async(version, plan, unless_hash, helper_path)
+  local rc = lib.fc_client_export_kong_lmdb_async(self.handle, version, plan, #plan, unless_hash, helper_path,
+    out_job, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return new_job(out_job[0])
+end
+
 function client_mt:get_async(version)
   local rc = lib.fc_client_get_async(self.handle, version, out_job, errbuf, ERRBUF_LEN)
   if rc ~= 0 then
@@ -380,6 +394,32 @@ function job_mt:sha256()
     return failure(rc)
   end
   return ffi.string(sha256_buf, 64)
+end
+
+local KONG_EXPORT_OUTCOMES = {
+  [ffi.C.FC_KONG_EXPORT_UPLOADED] = "uploaded",
+  [ffi.C.FC_KONG_EXPORT_EMPTY] = "empty",
+  [ffi.C.FC_KONG_EXPORT_UNCHANGED] = "unchanged",
+}
+local kong_export_info = ffi.new("fc_kong_export_info")
+
+--- What a finished LMDB export job read and did: { read (the snapshot was
+-- read, so a failure was the upload's), outcome ("uploaded", "empty",
+-- "unchanged"), kong_hash (nil when absent), entities, bytes }.
+function job_mt:kong_export()
+  local rc = lib.fc_job_kong_export(self.handle, kong_export_info, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  local info = kong_export_info
+  local hash = ffi.string(info.kong_hash)
+  return {
+    read = info.read ~= 0,
+    outcome = KONG_EXPORT_OUTCOMES[info.outcome],
+    kong_hash = hash ~= "" and hash or nil,
+    entities = tonumber(info.entities),
+    bytes = tonumber(info.bytes),
+  }
 end
 
 --- The downloaded bytes of a finished get job.
