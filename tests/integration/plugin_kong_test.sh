@@ -155,21 +155,80 @@ if wait_log dp-restart "exported config" 10; then pass "persisted: what the cont
 keep_logs dp-restart
 node_stop dp-restart
 
-# --- 8. a commit landing between two pages: the upload is one configuration -----------
+# --- 8. the export is one configuration, read off the event loop ---------------------
 services 3000 1 >"$WORK/big-a.json"
-services 3000 5001 >"$WORK/big-b.json"
+services 2000 5001 >"$WORK/big-b.json"
+# 8a. A DB-less node reads LMDB in the library's helper process, one read
+# transaction: however many commits land meanwhile, each upload is one whole
+# configuration (3001 or 2001 rows with the workspace), and no page of it is
+# read on the event loop.
 node_start snapshot "${EXPORT[@]}" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/snapshot" \
-  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
-post snapshot "/_harness/commit_during_read?type=services&after_pages=1" "$WORK/big-b.json"
+  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=0.1
 deliver snapshot "$WORK/big-a.json"
-if wait_log snapshot "exported config" 30; then pass "snapshot: exported"; else failed "snapshot: exported" "$(tail -3 "$(node_log snapshot)")"; fi
+for i in $(seq 1 12); do # another process keeps committing (the privileged agent's loads)
+  if ((i % 2)); then deliver snapshot "$WORK/big-b.json"; else deliver snapshot "$WORK/big-a.json"; fi
+  sleep 0.2
+done
+if wait_log snapshot "exported config" 30 3; then pass "LMDB snapshot: exported"; else failed "LMDB snapshot: exported" "$(tail -3 "$(node_log snapshot)")"; fi
+sleep 3 # the last delivery's export
+counts=$(sed -nE 's/.*exported config .*\(([0-9]+) entities read from LMDB\).*/\1/p' "$(node_log snapshot)" | sort -u | tr '\n' ' ')
+if [ -n "$counts" ] && [ -z "$(tr ' ' '\n' <<<"$counts" | grep -v -x -e 3001 -e 2001 -e '')" ]; then
+  pass "LMDB snapshot: every upload is one whole configuration (rows: $counts)"; else failed "LMDB snapshot: every upload is one whole configuration (rows: $counts)" "$(grep "exported config" "$(node_log snapshot)" | tail -3)"; fi
 stored snapshot "$WORK/stored.json"
-if same_config "$WORK/big-b.json" "$WORK/stored.json" 2>/dev/null || same_config "$WORK/big-a.json" "$WORK/stored.json" 2>/dev/null; then
-  pass "snapshot: the stored configuration is one of the two, never a mix"; else failed "snapshot: the stored configuration is one of the two, never a mix" "$(same_config "$WORK/big-b.json" "$WORK/stored.json" 2>&1)"; fi
-max_page=$(stat_of snapshot max_page_services)
-if [ "$max_page" -le 256 ]; then pass "snapshot: read in pages of $max_page rows, not Kong's 2048"; else failed "snapshot: read in pages of $max_page rows, not Kong's 2048"; fi
+if same_config "$WORK/big-a.json" "$WORK/stored.json"; then pass "LMDB snapshot: storage holds the last configuration"; else failed "LMDB snapshot: storage holds the last configuration"; fi
+check_eq "$(stat_of snapshot max_page_services)" 0 "LMDB snapshot: no page of services was read on the event loop"
+check_eq "$(count snapshot "unknown process")" 0 "LMDB snapshot: nginx never reaped (or logged) the helper process"
 keep_logs snapshot
 node_stop snapshot
+
+# 8b. What the helper exports is what Kong's export_config() returns, on both
+# of Kong's LMDB layouts (3.9+: item keys; 3.4 to 3.8: lists).
+cat >"$WORK/c8-varied.json" <<'EOF'
+{"_format_version": "3.0",
+ "services": [
+   {"name": "svc-on", "host": "on.internal", "routes": [
+     {"name": "r-on", "paths": ["/on"], "plugins": [{"name": "cors", "config": {}}]}]},
+   {"name": "svc-off", "host": "off.internal", "enabled": false, "routes": [
+     {"name": "r-off", "paths": ["/off"], "plugins": [{"name": "cors", "config": {}}]}]}],
+ "consumers": [{"username": "alice"}],
+ "plugins": [{"name": "correlation-id", "enabled": false, "config": {}}, {"name": "prometheus", "config": {}}]}
+EOF
+for profile in 3.6 3.9; do
+  node_start "layout-${profile/./}" "${EXPORT[@]}" KONG_HARNESS_PROFILE=$profile \
+    KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/layout-$profile" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=0.1
+  deliver "layout-${profile/./}" "$WORK/c8-varied.json"
+  wait_log "layout-${profile/./}" "exported config .*read from LMDB" 15 || true
+  running_config "layout-${profile/./}" "$WORK/kong-export-$profile.json"
+  KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=file://$STORE/layout-$profile cli pull --kong-version "$VERSION" -o "$WORK/lmdb-export-$profile.json" 2>/dev/null
+  if same_config "$WORK/kong-export-$profile.json" "$WORK/lmdb-export-$profile.json" &&
+     same_config "$WORK/lmdb-export-$profile.json" "$WORK/kong-export-$profile.json"; then
+    pass "Kong $profile's LMDB layout: the helper's export is export_config()'s"; else
+    failed "Kong $profile's LMDB layout: the helper's export is export_config()'s" "$(same_config "$WORK/kong-export-$profile.json" "$WORK/lmdb-export-$profile.json" 2>&1; same_config "$WORK/lmdb-export-$profile.json" "$WORK/kong-export-$profile.json" 2>&1)"; fi
+  keep_logs "layout-${profile/./}"
+  node_stop "layout-${profile/./}"
+done
+
+# 8c. Without the helper (not installed, or LMDB it cannot open), Kong's DAO
+# is read page by page on worker 0, yielding between pages, and a commit
+# landing between two pages is caught by Kong's hash: the read is done again.
+mkdir -p "$WORK/lib-no-helper"
+cp "$FC_LIB_DIR/libfallback_config.so" "$WORK/lib-no-helper/"
+FC_LIB_DIR=$WORK/lib-no-helper node_start dao "${EXPORT[@]}" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/dao" \
+  KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+post dao "/_harness/commit_during_read?type=services&after_pages=1" "$WORK/big-b.json"
+deliver dao "$WORK/big-a.json"
+if wait_log dao "exported config" 30; then pass "DAO fallback: exported"; else failed "DAO fallback: exported" "$(tail -3 "$(node_log dao)")"; fi
+stored dao "$WORK/stored.json"
+if same_config "$WORK/big-b.json" "$WORK/stored.json" 2>/dev/null || same_config "$WORK/big-a.json" "$WORK/stored.json" 2>/dev/null; then
+  pass "DAO fallback: the stored configuration is one of the two, never a mix"; else failed "DAO fallback: the stored configuration is one of the two, never a mix" "$(same_config "$WORK/big-b.json" "$WORK/stored.json" 2>&1)"; fi
+max_page=$(stat_of dao max_page_services)
+if [ "$max_page" -gt 0 ] && [ "$max_page" -le 256 ]; then pass "DAO fallback: read in pages of $max_page rows, not Kong's 2048"; else failed "DAO fallback: read in pages of $max_page rows, not Kong's 2048"; fi
+deliver dao "$WORK/big-a.json"
+wait_log dao "exported config" 30 2 || true
+check_eq "$(count dao "cannot read Kong's LMDB (cannot run $WORK/lib-no-helper/fallback-config-lmdb-export: No such file or directory); reading Kong's configuration through its DAO")" 1 \
+  "DAO fallback: why, said once over two exports"
+keep_logs dao
+node_stop dao
 
 # --- 9. an importer whose control plane answers does not import ------------------------
 seed answers "$WORK/c3.json"

@@ -13,11 +13,16 @@
 -- Kong's hash is taken before and after, and a read it changed across is
 -- done again.
 --
--- A DB-backed node (a control plane) reads its database inside Kong's own
--- export, which holds one repeatable-read transaction: there the export is
--- Kong's, unchanged.
+-- On a DB-less node the exporter first asks the native library to read
+-- LMDB itself, in a helper process (lmdb_plan below): one read transaction,
+-- nothing on the event loop. This reader is the fallback when that cannot
+-- run. A DB-backed node (a control plane) reads its database inside Kong's
+-- own export, which holds one repeatable-read transaction: there the export
+-- is Kong's, unchanged.
 
+local cjson = require("cjson.safe")
 local declarative = require("kong.db.declarative")
+local edition = require("kong.plugins.fallback-config.edition")
 
 local ngx = ngx
 local null = ngx.null
@@ -124,6 +129,48 @@ function _M.read(yield)
     end
   end
   return nil, "the configuration changed during each of " .. _M.MAX_READS .. " reads", "changing"
+end
+
+--- The plan for the native library's LMDB export
+-- (native/src/config/kong_export_plan.h), as JSON: where this node's LMDB
+-- is and, for each exported entity type in export order, what
+-- export_config() acts on. Or nil and why there is none.
+function _M.lmdb_plan()
+  local conf = kong.configuration
+  if conf.database ~= "off" then
+    return nil, "the node is not DB-less"
+  end
+  local enterprise = edition.enterprise(kong.version)
+  if enterprise and conf.keyring_enabled then
+    -- EE's keyring encrypts fields as they are stored; Kong's DAO decrypts them.
+    return nil, "Kong Enterprise's keyring is on"
+  end
+  local path = conf.lmdb_environment_path
+  if type(path) ~= "string" or path == "" then
+    return nil, "lmdb_environment_path is not set"
+  end
+  if path:sub(1, 1) ~= "/" then
+    path = conf.prefix .. "/" .. path -- nginx resolves it against the prefix
+  end
+  local sorted, err = sorted_schemas()
+  if not sorted then
+    return nil, err
+  end
+  local entities = {}
+  for _, schema in ipairs(sorted) do
+    if schema.db_export ~= false then
+      local fks = {} -- none: cjson writes {}, which the plan reads as no keys
+      for field_name, field in schema:each_field() do
+        if field.type == "foreign" then
+          fks[#fks + 1] = field_name
+        end
+      end
+      entities[#entities + 1] = { name = schema.name, workspaceable = schema.workspaceable == true,
+                                  ttl = schema.ttl == true, foreign_keys = fks }
+    end
+  end
+  -- EE's export_config shows ws_id (its GLOBAL_QUERY_OPTS has show_ws_id).
+  return cjson.encode({ lmdb_environment_path = path, entities = entities, keep_ws_id = enterprise })
 end
 
 --- Kong's definition of empty (import.lua config_is_empty): nothing but the

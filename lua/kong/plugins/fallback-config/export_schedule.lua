@@ -61,6 +61,11 @@ function _M:next_action()
   return "upload"
 end
 
+--- Kong's hash of the last configuration uploaded (nil before the first).
+function _M:last_uploaded()
+  return self.uploaded_hash
+end
+
 --- Whether storage already holds the configuration with this hash.
 function _M:is_uploaded(hash)
   return hash ~= nil and hash == self.uploaded_hash

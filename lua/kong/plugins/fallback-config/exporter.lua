@@ -1,8 +1,15 @@
 -- The backup node's side: every new configuration is offered to the export
--- schedule; when an upload is due, the current configuration is read from
--- Kong as a consistent snapshot (config_reader.lua, yielding between pages),
--- encoded in yielding steps and uploaded on the native worker thread.
--- Runs in one timer at a time, in worker 0.
+-- schedule; when an upload is due, the current configuration is read as a
+-- consistent snapshot and uploaded on the native worker thread. Runs in one
+-- timer at a time, in worker 0.
+--
+-- On a DB-less node the library reads Kong's LMDB itself, in a helper
+-- process: no page of the configuration is read, decoded or encoded on the
+-- event loop that proxies (bench/p99_bench.sh: reading 16 MB through Kong's
+-- DAO here, even in yielding steps, cost the proxy's P99 more than the
+-- targets allow; docs/benchmarks.md). Where that cannot run (a control plane,
+-- EE's keyring, a helper or LMDB the library cannot use), Kong's DAO is read
+-- page by page (config_reader.lua) and encoded in yielding steps.
 
 local declarative = require("kong.db.declarative")
 local reader = require("kong.plugins.fallback-config.config_reader")
@@ -112,10 +119,68 @@ function _M:fail(hash, err, status)
     hash or "(unknown)", self.url, err, status or "EINTERNAL", retry_in)
 end
 
+-- Logs `message` as a warning unless it was the last one logged this way:
+-- a helper that cannot run says so once, not at every export.
+function _M:warn_once(message)
+  if self.last_warning ~= message then
+    self.last_warning = message
+    self.log("warn", "%s", message)
+  end
+end
+
+-- The export through the library's LMDB reader. Returns false when it could
+-- not read the snapshot (the caller then reads through Kong's DAO), true
+-- when the export is over, whatever its outcome.
+function _M:upload_from_lmdb(plan, started)
+  local job, err, status = self.client:export_kong_lmdb_async(self.version, plan, self.schedule:last_uploaded())
+  if not job then
+    self:warn_once("cannot export from Kong's LMDB (" .. err .. "); reading Kong's configuration through its DAO")
+    return false
+  end
+  local ok
+  ok, err, status = job:wait(ngx.sleep)
+  if status == "EXITING" then
+    job:close()
+    self:fail(nil, err, status)
+    return true
+  end
+  local info = assert(job:kong_export())
+  local sha256 = ok and info.outcome == "uploaded" and job:sha256()
+  job:close()
+  if not ok then
+    if not info.read then
+      self:warn_once("cannot read Kong's LMDB (" .. err .. "); reading Kong's configuration through its DAO")
+      return false
+    end
+    self:fail(info.kong_hash, err, status)
+    return true
+  end
+  self.last_warning = nil
+  local hash = info.kong_hash
+  if info.outcome == "empty" then
+    self.log("notice", "not exporting config %s: it is empty", hash or "(unknown)")
+    self.schedule:upload_skipped()
+  elseif info.outcome == "unchanged" then
+    self.schedule:upload_succeeded(hash) -- storage already holds it
+  else
+    self.schedule:upload_succeeded(hash)
+    self.log("notice", "exported config sha256:%s (Kong hash %s) to %s in %d ms (%d entities read from LMDB)",
+      sha256, hash or "none", self.url, math.floor((now() - started) * 1000 + 0.5), info.entities)
+  end
+  return true
+end
+
 function _M:upload()
   local started = now()
   if self.schedule:is_uploaded(kong_hash()) then
     self.schedule:upload_succeeded(kong_hash()) -- storage already holds it: not even read
+    return
+  end
+  if self.insecure_warning then
+    self.log("warn", "%s", self.insecure_warning)
+  end
+  local plan = reader.lmdb_plan()
+  if plan and self:upload_from_lmdb(plan, started) then
     return
   end
   local config, hash, reason = reader.read(yield)
@@ -142,10 +207,6 @@ function _M:upload()
     return self:fail(hash, err, "EINVAL")
   end
   self.last_size = #buf + #buf / 16 -- room to grow without a copy next time
-
-  if self.insecure_warning then
-    self.log("warn", "%s", self.insecure_warning)
-  end
   local job, status, sha256
   job, err, status = self.client:put_async_serialized(self.version, buf)
   local ok = job and true
