@@ -117,6 +117,30 @@ check_eq "$(count cp-storm "pending timers\|too many pending timers")" 0 "storm:
 keep_logs cp-storm
 node_stop cp-storm
 
+# --- 4b. a data plane reads its plugin config again only when the plugins changed ------
+# Kong's reconfigure names the plugins' hash (db/declarative/import.lua): a
+# change to routes and services only must not cost a walk over every plugin.
+plugin_storage() { printf ',"plugins":[{"name":"fallback-config","config":{"storage":"file://%s/%s"}}]' "$STORE" "$1"; }
+node_start dp-settings "${EXPORT[@]}" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+config 11 "$(plugin_storage settings-a)" >"$WORK/p1.json"
+deliver dp-settings "$WORK/p1.json"
+if wait_log dp-settings "exported config" 10; then pass "plugin settings: the storage comes from the plugin config"; else failed "plugin settings: the storage comes from the plugin config" "$(tail -3 "$(node_log dp-settings)")"; fi
+reads=$(stat_of dp-settings plugins_each)
+config 12 "$(plugin_storage settings-a)" >"$WORK/p2.json" # other services and routes, the same plugins
+deliver dp-settings "$WORK/p2.json"
+if wait_log dp-settings "exported config" 10 2; then pass "plugin settings: a change to routes only is exported"; else failed "plugin settings: a change to routes only is exported" "$(tail -3 "$(node_log dp-settings)")"; fi
+check_eq "$(stat_of dp-settings plugins_each)" "$reads" "plugin settings: a change to routes only reads no plugin"
+stored settings-a "$WORK/stored.json"
+if same_config "$WORK/p2.json" "$WORK/stored.json"; then pass "plugin settings: stored where the plugin config says"; else failed "plugin settings: stored where the plugin config says"; fi
+config 13 "$(plugin_storage settings-b)" >"$WORK/p3.json" # the plugin's config changed
+deliver dp-settings "$WORK/p3.json"
+if wait_log dp-settings "exported config" 10 3; then pass "plugin settings: a plugin change is exported"; else failed "plugin settings: a plugin change is exported" "$(tail -3 "$(node_log dp-settings)")"; fi
+if [ "$(stat_of dp-settings plugins_each)" -gt "$reads" ]; then pass "plugin settings: a plugin change reads the plugins again"; else failed "plugin settings: a plugin change reads the plugins again"; fi
+stored settings-b "$WORK/stored.json"
+if same_config "$WORK/p3.json" "$WORK/stored.json"; then pass "plugin settings: the new storage is used at once"; else failed "plugin settings: the new storage is used at once"; fi
+keep_logs dp-settings
+node_stop dp-settings
+
 # --- 5. leading edge: the first change after a quiet delay is exported at once ---------
 node_start leading "${EXPORT[@]}" KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/leading" \
   KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=30

@@ -31,10 +31,28 @@ local function read_body()
   return body
 end
 
+-- A DB-less node's POST /config (api/routes/config.lua): parsed and loaded
+-- with no hashes, so every worker rebuilds everything, the same
+-- configuration included.
+local LOAD_REFUSED = { busy = 429, locked = 429, timeout = 504, exiting = 503, ["map full"] = 413 }
+
+local function load_config(t)
+  local entities, err, _, meta, new_hash = kong.db.declarative_config:parse_table(t)
+  if not entities then
+    return reply(400, { message = err })
+  end
+  local ok
+  ok, err = declarative.load_into_cache_with_events(entities, meta, new_hash)
+  if not ok then
+    return reply(LOAD_REFUSED[err] or 500, { message = err })
+  end
+  return reply(201, { hash = declarative.get_current_hash() })
+end
+
 -- POST /_harness/config: on a control plane, the Admin API changed the
--- database; on a data plane, a reconfigure frame from its control plane,
--- applied as data_plane.lua does (config_helper.update; a refusal is logged
--- and the frame dropped).
+-- database; on a DB-less node, its Admin API's /config; on a data plane, a
+-- reconfigure frame from its control plane, applied as data_plane.lua does
+-- (config_helper.update; a refusal is logged and the frame dropped).
 local function deliver_config()
   local t = cjson.decode(read_body() or "")
   if type(t) ~= "table" then
@@ -46,6 +64,9 @@ local function deliver_config()
       return reply(400, { message = err })
     end
     return reply(201, { changed = changed })
+  end
+  if kong.configuration.role == "traditional" and kong.configuration.database == "off" then
+    return load_config(t)
   end
   local ok, err
   if kong.harness.profile.config_helper == "3.4" then
@@ -76,15 +97,18 @@ local routes = {
   ["GET /_harness/router"] = function()
     return reply(200, { hash = require("harness.router").hash(), stored = store.hash() })
   end,
-  -- A new configuration hash with the same content (the benchmark's change).
-  -- Kong writes LMDB again in the privileged agent, a process that proxies
-  -- nothing; the proxying worker that serves this request must not pay for
-  -- it, so only the hash moves.
+  -- The benchmark's change: a control plane's update that changed the routes
+  -- only (a new configuration hash and router hash; the plugins' and the
+  -- balancer's as before). Kong writes LMDB in the privileged agent, a process
+  -- that proxies nothing; the proxying worker that serves this request must
+  -- not pay for it, so only the hash moves.
   ["POST /_harness/touch"] = function()
-    local n = ngx.shared.kong_harness:incr("touch", 1, 0)
+    local d = ngx.shared.kong_harness
+    local n = d:incr("touch", 1, 0)
     local hash = ngx.md5("touch " .. n)
     store.set_hash(hash)
-    kong.worker_events.post("declarative", "reconfigure", { "default" })
+    declarative.post_reconfigure(require("harness.declarative_config").DEFAULT_WS_ID, ngx.md5("router " .. n),
+      d:get("reconfigure:plugins_hash"), d:get("reconfigure:balancer_hash"))
     return reply(201, { hash = hash })
   end,
   ["POST /_harness/lock"] = function()

@@ -30,6 +30,7 @@ local ALL_WORKSPACES = { workspace = ngx.null }
 -- announced (a sync path that posts none): one read of one LMDB key.
 local HASH_POLL = 2
 local CP_SETTLE = 0.5 -- seconds a control plane's burst of push_config may take before the settings are read
+local YIELD_EVERY = 100 -- plugins read between two yields while looking for the plugin's own config
 
 local function log(level, fmt, ...)
   kong.log[level]("[" .. PLUGIN_NAME .. "] " .. string.format(fmt, ...))
@@ -50,36 +51,45 @@ local function resolved(value, field)
   return value
 end
 
+-- Returns the resolved config, and whether it held a reference.
 local function resolve_references(conf)
   local out = {}
+  local referenced = false
+  local function resolve(value, field)
+    referenced = referenced or (kong.vault ~= nil and kong.vault.is_reference(value))
+    return resolved(value, field)
+  end
   for field, value in pairs(conf) do
     local err
     if type(value) == "table" then
       local map = {}
       for k, v in pairs(value) do
-        map[k], err = resolved(v, field .. "." .. k)
+        map[k], err = resolve(v, field .. "." .. k)
         if err then
           return nil, err
         end
       end
       out[field] = map
     else
-      out[field], err = resolved(value, field)
+      out[field], err = resolve(value, field)
       if err then
         return nil, err
       end
     end
   end
-  return out
+  return out, nil, referenced
 end
 
 -- The global fallback-config plugin's config, if the running configuration
--- has one (only the shared settings come from there; the environment wins).
+-- has one (only the shared settings come from there; the environment wins),
+-- and whether it holds vault references. A walk over every plugin: it yields
+-- now and then (it runs in timers), so the worker keeps proxying.
 local function plugin_conf()
   local dao = kong.db and kong.db.plugins
   if not dao then
     return nil
   end
+  local seen = 0
   for row, err in dao:each(nil, ALL_WORKSPACES) do
     if not row then
       log("warn", "cannot read the plugin's config, using the environment only: %s", tostring(err))
@@ -87,6 +97,10 @@ local function plugin_conf()
     end
     if row.name == PLUGIN_NAME and row.enabled ~= false and row.consumer_group == nil then
       return resolve_references(row.config or {})
+    end
+    seen = seen + 1
+    if seen % YIELD_EVERY == 0 then
+      ngx.sleep(0)
     end
   end
   return nil
@@ -99,6 +113,10 @@ local state = {
   exporter = nil,
   disabled_reason = nil,
   pending = false, -- a configuration changed since the last refresh
+  settings_stale = true, -- a change may have changed the plugin's config: read the settings again
+  resolved = nil, -- the settings of the last refresh (nil: none, or disabled)
+  plugins_hash = nil, -- Kong's plugins hash of the last reconfigure
+  referenced = false, -- the plugin's config holds vault references (resolved again on every change)
   refreshing = false,
   seen_hash = nil, -- Kong's hash the exporter last heard of
 }
@@ -131,8 +149,9 @@ end
 
 -- Resolves the settings again (the plugin's config may have changed with the
 -- configuration) and brings the exporter in line. Returns the settings, or nil.
-local function refresh()
-  local conf, conf_err = plugin_conf()
+local function resolve_settings()
+  local conf, conf_err, referenced = plugin_conf()
+  state.referenced = referenced == true
   if conf_err then
     disable(conf_err)
     return nil
@@ -175,6 +194,33 @@ local function refresh()
   return s
 end
 
+local function refresh()
+  state.settings_stale = false
+  state.resolved = resolve_settings()
+  return state.resolved
+end
+
+-- Whether a change may have changed the plugin's own config, which only a
+-- walk over every plugin tells (about 250 ms of the worker for a 16 MB
+-- configuration: bench/p99_bench.sh before this check). Kong names the
+-- plugins' hash in declarative/reconfigure (db/declarative/import.lua, from
+-- the control plane's hashes; nil after a DB-less /config or a full sync,
+-- when Kong rebuilds everything), and a sync v2 delta its entity's schema
+-- (db/dao/init.lua post_crud_event).
+local function settings_may_change(data, source)
+  if source == "declarative" then
+    local plugins_hash = type(data) == "table" and data[3] or nil
+    local same = plugins_hash ~= nil and plugins_hash == state.plugins_hash
+    state.plugins_hash = plugins_hash
+    return not same or state.referenced -- a referenced secret may rotate
+  end
+  if source == "dao:crud" then
+    local schema = type(data) == "table" and data.schema or nil
+    return type(schema) ~= "table" or schema.name == "plugins" or state.referenced
+  end
+  return true
+end
+
 -- Every change lands here, however many there are (a control plane posts
 -- push_config once per entity changed: 10,000 for a large sync). One loop
 -- runs at a time; changes during a refresh make it run once more. So a storm
@@ -187,8 +233,12 @@ local function refresh_loop(premature)
   end
   while not premature and state.pending and not ngx.worker.exiting() do
     state.pending = false
-    local ok, s = pcall(refresh)
+    local ok, s = true, state.resolved
+    if state.settings_stale or not s then
+      ok, s = pcall(refresh)
+    end
     if not ok then
+      state.settings_stale = true
       log("err", "cannot refresh the settings: %s", tostring(s))
     elseif s and s.export then
       local hash = require("kong.db.declarative").get_current_hash()
@@ -199,8 +249,11 @@ local function refresh_loop(premature)
   state.refreshing = false
 end
 
-local function on_configuration_change()
+local function on_configuration_change(data, _, source)
   state.pending = true
+  if settings_may_change(data, source) then
+    state.settings_stale = true
+  end
   if state.refreshing then
     return
   end

@@ -27,9 +27,25 @@ local function canonical(v)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
+-- Kong hashes routes, services, plugins, upstreams and targets each on its
+-- own, and the rest together; the configuration's hash is that of the six
+-- (config_helper.lua calculate_config_hash). So a change to routes leaves the
+-- plugins' hash as it was, which the plugin relies on.
+local GROUPS = { "routes", "services", "plugins", "upstreams", "targets" }
+
 function _M.calculate_config_hash(config_table)
-  local hash = ngx.md5(canonical(config_table))
-  return hash, { config = hash, routes = hash, services = hash, plugins = hash, upstreams = hash, targets = hash }
+  local hashes, rest, parts = {}, {}, {}
+  for k, v in pairs(config_table) do
+    rest[k] = v
+  end
+  for _, group in ipairs(GROUPS) do
+    hashes[group] = ngx.md5(canonical(config_table[group]))
+    parts[#parts + 1] = hashes[group]
+    rest[group] = nil
+  end
+  parts[#parts + 1] = ngx.md5(canonical(rest))
+  hashes.config = ngx.md5(table.concat(parts))
+  return hashes.config, hashes
 end
 
 local function update(declarative_config, config_table, config_hash, hashes)

@@ -120,6 +120,39 @@ end
 local LOAD_DELAY = tonumber(os.getenv("KONG_HARNESS_LOAD_DELAY") or "")
 local LOAD_THROW = tonumber(os.getenv("KONG_HARNESS_LOAD_THROW") or "")
 
+--- import.lua load_into_cache_with_events_no_lock: the router, plugins and
+-- balancer hashes a reconfigure names, derived from a control plane's
+-- `hashes` (config_helper.lua calculate_config_hash); all nil without them
+-- (a DB-less /config), when every worker rebuilds everything
+-- (runloop/handler.lua reconfigure_handler).
+function _M.reconfigure_hashes(hashes)
+  if not hashes then
+    return nil, nil, nil
+  end
+  local router_hash = hashes.routes ~= EMPTY and ngx.md5(hashes.services .. hashes.routes) or EMPTY
+  local balancer_hash = EMPTY
+  if hashes.upstreams ~= EMPTY or hashes.targets ~= EMPTY then
+    balancer_hash = ngx.md5(hashes.upstreams .. hashes.targets)
+  end
+  return router_hash, hashes.plugins, balancer_hash
+end
+
+--- Posts { default_ws, router_hash, plugins_hash, balancer_hash } to every
+-- worker, and relays it to the stream side; the hashes are kept for the
+-- benchmark's touch (harness/api.lua).
+function _M.post_reconfigure(default_ws, router_hash, plugins_hash, balancer_hash)
+  local d = ngx.shared.kong_harness
+  d:set("reconfigure:plugins_hash", plugins_hash)
+  d:set("reconfigure:balancer_hash", balancer_hash)
+  local posted, err = kong.worker_events.post("declarative", "reconfigure",
+    { default_ws, router_hash, plugins_hash, balancer_hash })
+  if not posted then
+    return nil, err
+  end
+  require("harness.stream").relay_reconfigure(default_ws)
+  return true
+end
+
 local function load(entities, meta, hash, hashes)
   if LOAD_THROW and ngx.shared.kong_harness:incr("stats:load_throws", 1, 0) <= LOAD_THROW then
     error("attempt to index local 'meta' (a nil value)") -- what meta._transform raises on a nil meta
@@ -139,16 +172,11 @@ local function load(entities, meta, hash, hashes)
   if ngx.worker.exiting() then
     return nil, "exiting"
   end
-  -- { default_ws, router_hash, plugins_hash, balancer_hash }: with no
-  -- `hashes`, every worker rebuilds everything (runloop/handler.lua).
-  hashes = hashes or {}
   local posted
-  posted, err = kong.worker_events.post("declarative", "reconfigure",
-    { default_ws, hashes.routes, hashes.plugins, hashes.upstreams })
+  posted, err = _M.post_reconfigure(default_ws, _M.reconfigure_hashes(hashes))
   if not posted then
     return nil, "failed to broadcast reconfigure event: " .. tostring(err)
   end
-  require("harness.stream").relay_reconfigure(default_ws)
   return true
 end
 
