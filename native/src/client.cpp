@@ -13,11 +13,11 @@
 #include "config/json_check_follower.h"
 #include "config/json_check_gate.h"
 #include "config/serialized_config.h"
-#include "jobs/pace.h"
 #include "settings/storage_options.h"
 #include "storage/s3_storage.h"
 #include "util/error.h"
 #include "util/fd_io.h"
+#include "util/pace.h"
 #include "util/strings.h"
 
 namespace fc {
@@ -183,7 +183,7 @@ std::string Client::put_serialized(const std::string &version, http::BorrowedBuf
   ChunkSource windows = [&](char *out, size_t cap) {
     size_t n = buffer.read(offset, out, std::min(cap, kPacedWindow));
     offset += n;
-    jobs::pace(n);
+    pace(n);
     return n;
   };
   rapidjson::StringBuffer json;
@@ -196,7 +196,7 @@ std::string Client::put_serialized(const std::string &version, http::BorrowedBuf
   for (size_t at = 0; at < payload.size; at += kPacedWindow) {
     size_t n = std::min(kPacedWindow, payload.size - at);
     hash.update(json.GetString() + at, n);
-    jobs::pace(n);
+    pace(n);
   }
   payload.sha256 = hash.finish();
   return put_checked(version, json.GetString(), json.GetSize(), payload);

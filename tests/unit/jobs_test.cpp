@@ -23,6 +23,7 @@
 #include "fallback_config.h"
 #include "http/borrowed_buffer.h"
 #include "jobs/pace.h"
+#include "util/pace.h"
 #include "jobs/worker.h"
 #include "util/error.h"
 
@@ -208,7 +209,7 @@ TEST(Worker, RunsJobsAtTheLowestCpuPriority) {
 TEST(Worker, PacesWorkOnItsThreadOnly) {
   auto job = std::make_shared<fc::jobs::Job>([](fc::jobs::Job &self) {
     size_t before = fc::jobs::pauses_taken();
-    for (int i = 0; i < 64; ++i) fc::jobs::pace(16 * 1024);  // 1 MiB in windows
+    for (int i = 0; i < 64; ++i) fc::pace(16 * 1024);  // 1 MiB in windows
     self.data() = std::to_string(fc::jobs::pauses_taken() - before);
   });
   fc::jobs::submit(job);
@@ -217,7 +218,7 @@ TEST(Worker, PacesWorkOnItsThreadOnly) {
   EXPECT_GE(std::stoul(job->data()), 8u) << "1 MiB of work took no pause on the worker thread";
 
   size_t before = fc::jobs::pauses_taken();
-  for (int i = 0; i < 64; ++i) fc::jobs::pace(16 * 1024);
+  for (int i = 0; i < 64; ++i) fc::pace(16 * 1024);
   EXPECT_EQ(fc::jobs::pauses_taken(), before) << "the CLI's thread is never slowed down";
 }
 
@@ -456,7 +457,7 @@ TEST(Worker, ExitStopsABusyWorkerThreadAtItsNextPacePoint) {
       [] {
         for (;;) {
           g_spins.fetch_add(1);
-          fc::jobs::pace(1024);
+          fc::pace(1024);
         }
       },
       0);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "jobs/pace.h"
+#include "util/pace.h"
 #include "util/error.h"
 
 namespace fc::http {
@@ -26,7 +26,7 @@ size_t RawBodyReader::read(char *buffer, size_t max) {
     std::memcpy(buffer, body_.data + offset_, want);
   }
   offset_ += want;
-  jobs::pace(want);
+  pace(want);
   return want;
 }
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "jobs/worker.h"
+#include "util/pace.h"
 
 namespace fc::jobs {
 
@@ -12,16 +13,10 @@ namespace {
 constexpr size_t kBurstBytes = 32 * 1024;  // tens of microseconds of work
 constexpr auto kPause = std::chrono::microseconds(300);
 
-thread_local bool t_paced = false;
 thread_local size_t t_since_pause = 0;
 thread_local size_t t_pauses = 0;
 
-}  // namespace
-
-void enable_pacing_on_this_thread() { t_paced = true; }
-
-void pace(size_t bytes) {
-  if (!t_paced) return;
+void pace_worker_thread(size_t bytes) {
   stop_here_if_exiting();
   t_since_pause += bytes;
   if (t_since_pause < kBurstBytes) return;
@@ -29,6 +24,10 @@ void pace(size_t bytes) {
   ++t_pauses;
   std::this_thread::sleep_for(kPause);
 }
+
+}  // namespace
+
+void enable_pacing_on_this_thread() { set_pacer_for_this_thread(pace_worker_thread); }
 
 size_t pauses_taken() { return t_pauses; }
 

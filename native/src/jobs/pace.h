@@ -3,18 +3,17 @@
 // hashing or copying 16 MB (tens of milliseconds) delays every request that
 // arrives meanwhile, low CPU priority or not. Measured by bench/p99_bench.sh:
 // unpaced, the proxy's P99 doubled while exporting; paced, it barely moves.
+// Loops call fc::pace() (util/pace.h); this is the pacer the worker thread
+// installs.
 #pragma once
 
 #include <cstddef>
 
 namespace fc::jobs {
 
-// Called by loops as they process `bytes`. On the worker thread it sleeps a
-// short pause after every burst (and, once the process is exiting, stops the
-// thread for good: see worker.h); on any other thread (the CLI's) it does nothing.
-void pace(size_t bytes);
-
-// Marks the calling thread as one whose work is paced (the worker thread).
+// Makes fc::pace() on the calling thread (the worker thread) sleep a short
+// pause after every burst and, once the process is exiting, stop the thread
+// for good (see worker.h).
 void enable_pacing_on_this_thread();
 
 // How many pauses the calling thread has taken (for tests).
