@@ -20,7 +20,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <iterator>

@@ -190,16 +190,13 @@ std::string Client::put_serialized(const std::string &version, http::BorrowedBuf
   serialized_config_to_json(windows, json);
   // RapidJSON's writer made it: one JSON object by construction, no need to
   // parse it again (a third of the work).
-  CheckedPayload payload;
-  payload.size = json.GetSize();
   crypto::Sha256Stream hash;
-  for (size_t at = 0; at < payload.size; at += kPacedWindow) {
-    size_t n = std::min(kPacedWindow, payload.size - at);
+  for (size_t at = 0; at < json.GetSize(); at += kPacedWindow) {
+    size_t n = std::min(kPacedWindow, json.GetSize() - at);
     hash.update(json.GetString() + at, n);
     pace(n);
   }
-  payload.sha256 = hash.finish();
-  return put_checked(version, json.GetString(), json.GetSize(), payload);
+  return put_written(version, json.GetString(), json.GetSize(), hash.finish());
 }
 
 std::string Client::put_written(const std::string &version, const char *data, size_t len,

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
+#include <memory>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -35,25 +36,18 @@ class Snapshot {
   explicit Snapshot(const std::string &path) : path_(path) {
     int rc = mdb_env_create(&env_);
     if (rc) lmdb_fail("cannot use LMDB", rc);
-    mdb_env_set_maxdbs(env_, 16);
-    // Read-only, with locking: LMDB's readers register in lock.mdb so that
-    // Kong's writers never reuse the pages this transaction sees.
-    rc = mdb_env_open(env_, path.c_str(), MDB_RDONLY, 0600);
-    if (rc) lmdb_fail("cannot open Kong's LMDB at " + path, rc);
-    rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_);
-    if (rc) lmdb_fail("cannot read Kong's LMDB at " + path, rc);
-    rc = mdb_dbi_open(txn_, kDatabase, 0, &dbi_);
-    if (rc == MDB_NOTFOUND) fail(FC_EIO, "Kong's LMDB at " + path + " holds no configuration (no database " + kDatabase + ")");
-    if (rc) lmdb_fail("cannot read Kong's LMDB at " + path, rc);
+    try {
+      open();
+    } catch (...) {
+      close();  // a constructor that throws runs no destructor
+      throw;
+    }
   }
-  ~Snapshot() {
-    if (txn_) mdb_txn_abort(txn_);
-    mdb_env_close(env_);
-  }
+  ~Snapshot() { close(); }
   Snapshot(const Snapshot &) = delete;
   Snapshot &operator=(const Snapshot &) = delete;
 
-  // The value at `key`, or nullptr.
+  // Whether `key` is there; its value in *out.
   bool get(std::string_view key, std::string_view *out) const {
     MDB_val k = val(key), v;
     int rc = mdb_get(txn_, dbi_, &k, &v);
@@ -66,22 +60,38 @@ class Snapshot {
   // Calls fn(key, value) for each entry whose key starts with `prefix`, in key order.
   template <typename Fn>
   void each_with_prefix(std::string_view prefix, Fn &&fn) const {
-    MDB_cursor *cursor = nullptr;
-    int rc = mdb_cursor_open(txn_, dbi_, &cursor);
+    MDB_cursor *raw = nullptr;
+    int rc = mdb_cursor_open(txn_, dbi_, &raw);
     if (rc) lmdb_fail("cannot read Kong's LMDB at " + path_, rc);
+    std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)> cursor(raw, mdb_cursor_close);  // fn may throw
     MDB_val k = val(prefix), v;
-    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    for (rc = mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
       std::string_view key = view(k);
       if (key.substr(0, prefix.size()) != prefix) break;
       fn(key, view(v));
     }
-    mdb_cursor_close(cursor);
     if (rc != 0 && rc != MDB_NOTFOUND) lmdb_fail("cannot read Kong's LMDB at " + path_, rc);
   }
 
-  const std::string &path() const { return path_; }
-
  private:
+  void open() {
+    int rc = mdb_env_set_maxdbs(env_, 16);
+    if (rc) lmdb_fail("cannot use LMDB", rc);
+    // Read-only, with locking: LMDB's readers register in lock.mdb so that
+    // Kong's writers never reuse the pages this transaction sees.
+    rc = mdb_env_open(env_, path_.c_str(), MDB_RDONLY, 0600);
+    if (rc) lmdb_fail("cannot open Kong's LMDB at " + path_, rc);
+    rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_);
+    if (rc) lmdb_fail("cannot read Kong's LMDB at " + path_, rc);
+    rc = mdb_dbi_open(txn_, kDatabase, 0, &dbi_);
+    if (rc == MDB_NOTFOUND) fail(FC_EIO, "Kong's LMDB at " + path_ + " holds no configuration (no database " + kDatabase + ")");
+    if (rc) lmdb_fail("cannot read Kong's LMDB at " + path_, rc);
+  }
+  void close() {
+    if (txn_) mdb_txn_abort(txn_);
+    mdb_env_close(env_);  // also after a failed mdb_env_open (lmdb.h)
+  }
+
   std::string path_;
   MDB_env *env_ = nullptr;
   MDB_txn *txn_ = nullptr;
@@ -155,7 +165,7 @@ class RowFilter {
       if (ttl != row.MemberEnd() && ttl->value.IsNumber()) {
         double left = ttl->value.GetDouble() - static_cast<double>(now_);
         if (left <= 0) return false;
-        if (left == std::floor(left)) ttl->value.SetInt64(static_cast<int64_t>(left));
+        if (left == std::floor(left) && left < 9007199254740992.0) ttl->value.SetInt64(static_cast<int64_t>(left));
         else ttl->value.SetDouble(left);
       }
     }

@@ -303,7 +303,8 @@ int ChildProcess::communicate(std::string &out, size_t stdout_limit, std::string
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
+      if (n < 0) fail_errno("cannot read from the child process");
+      if (n == 0) {
         close_fd(i == 0 ? stdout_ : stderr_);
         continue;
       }

@@ -2,7 +2,6 @@
 -- the node runs.
 local cjson = require("cjson.safe")
 local declarative = require("kong.db.declarative")
-local config_helper = require("kong.clustering.config_helper")
 local clustering = require("harness.clustering")
 local store = require("harness.store")
 
@@ -68,16 +67,7 @@ local function deliver_config()
   if kong.configuration.role == "traditional" and kong.configuration.database == "off" then
     return load_config(t)
   end
-  local ok, err
-  if kong.harness.profile.config_helper == "3.4" then
-    local pok
-    pok, ok, err = pcall(config_helper.update, kong.db.declarative_config, t)
-    if not pok then
-      ok, err = nil, ok
-    end
-  else
-    ok, err = config_helper.update(kong.db.declarative_config, { config_table = t })
-  end
+  local ok, err = clustering.apply(t)
   if not ok then
     ngx.log(ngx.ERR, "[clustering] unable to update running config: ", err)
     return reply(503, { message = err })

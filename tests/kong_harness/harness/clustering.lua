@@ -105,6 +105,20 @@ local function connect()
   return sock
 end
 
+--- data_plane.lua's call of config_helper.update with a control plane's
+-- configuration, in the version's form: (dc, config_table) unprotected
+-- before 3.6 (a raise is caught by the caller's pcall), (dc, msg) after.
+function _M.apply(config_table)
+  if kong.harness.profile.config_helper == "3.4" then
+    local pok, ok, err = pcall(config_helper.update, kong.db.declarative_config, config_table)
+    if not pok then
+      return nil, ok
+    end
+    return ok, err
+  end
+  return config_helper.update(kong.db.declarative_config, { config_table = config_table })
+end
+
 local function communicate(premature)
   if premature or ngx.worker.exiting() then
     return
@@ -134,16 +148,7 @@ local function communicate(premature)
     if status == 200 then
       local msg = cjson.decode(body)
       version = msg.version
-      local ok, update_err
-      if kong.harness.profile.config_helper == "3.4" then
-        local pok
-        pok, ok, update_err = pcall(config_helper.update, kong.db.declarative_config, msg.config)
-        if not pok then
-          ok, update_err = nil, ok
-        end
-      else
-        ok, update_err = config_helper.update(kong.db.declarative_config, { config_table = msg.config })
-      end
+      local ok, update_err = _M.apply(msg.config)
       if not ok then
         ngx.log(ngx.ERR, "[clustering] unable to update running config: ", update_err)
       end
@@ -169,11 +174,10 @@ local function sync_once()
   end
   local msg = cjson.decode(body)
   if msg.full then
-    local entities, perr, _, meta = kong.db.declarative_config:parse_table(msg.config)
+    local entities, perr = kong.db.declarative_config:parse_table(msg.config)
     if not entities then
       return nil, perr
     end
-    local _ = meta
     store.commit(entities, sync_version_hash(msg.version))
     kong.worker_events.post("declarative", "reconfigure", { require("harness.declarative_config").DEFAULT_WS_ID })
     return true

@@ -101,10 +101,13 @@ local function read_once(yield)
   return out
 end
 
-local function current_hash()
+--- Kong's hash of the configuration it runs; nil where there is none (a
+-- DB-backed node answers "").
+function _M.current_hash()
   local hash = declarative.get_current_hash()
   return hash ~= "" and hash or nil
 end
+local current_hash = _M.current_hash
 
 --- The configuration and Kong's hash of it, read while nothing changed it;
 -- or nil, an error, and "changing" when it kept changing under the reads.
@@ -135,7 +138,7 @@ end
 -- (native/src/config/kong_export_plan.h), as JSON: where this node's LMDB
 -- is and, for each exported entity type in export order, what
 -- export_config() acts on. Or nil and why there is none.
-function _M.lmdb_plan()
+local function build_lmdb_plan()
   local conf = kong.configuration
   if conf.database ~= "off" then
     return nil, "the node is not DB-less"
@@ -171,6 +174,17 @@ function _M.lmdb_plan()
   end
   -- EE's export_config shows ws_id (its GLOBAL_QUERY_OPTS has show_ws_id).
   return cjson.encode({ lmdb_environment_path = path, entities = entities, keep_ws_id = enterprise })
+end
+
+-- Built once per worker: the node's configuration and Kong's schemas do
+-- not change while it runs.
+local plan_cache
+function _M.lmdb_plan()
+  if not plan_cache then
+    local plan, why = build_lmdb_plan()
+    plan_cache = { plan, why }
+  end
+  return plan_cache[1], plan_cache[2]
 end
 
 --- Kong's definition of empty (import.lua config_is_empty): nothing but the

@@ -11,7 +11,6 @@
 -- EE's keyring, a helper or LMDB the library cannot use), Kong's DAO is read
 -- page by page (config_reader.lua) and encoded in yielding steps.
 
-local declarative = require("kong.db.declarative")
 local reader = require("kong.plugins.fallback-config.config_reader")
 local serializer = require("kong.plugins.fallback-config.serializer")
 local schedule = require("kong.plugins.fallback-config.export_schedule")
@@ -58,14 +57,7 @@ function _M:reconfigure(client, url, delay, insecure_warning)
   self.schedule.delay = delay
 end
 
--- Kong's hash of the configuration it runs (nil on a control plane).
-local function kong_hash()
-  local hash = declarative.get_current_hash()
-  if hash == "" then
-    return nil
-  end
-  return hash
-end
+local kong_hash = reader.current_hash -- nil on a control plane
 
 --- A new configuration is in place: upload it when the schedule says.
 -- `hash` is Kong's hash of it when the caller knows it.
@@ -172,8 +164,9 @@ end
 
 function _M:upload()
   local started = now()
-  if self.schedule:is_uploaded(kong_hash()) then
-    self.schedule:upload_succeeded(kong_hash()) -- storage already holds it: not even read
+  local current = kong_hash()
+  if self.schedule:is_uploaded(current) then
+    self.schedule:upload_succeeded(current) -- storage already holds it: not even read
     return
   end
   if self.insecure_warning then

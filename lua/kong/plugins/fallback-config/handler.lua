@@ -10,6 +10,7 @@ local native = require("kong.plugins.fallback-config.native")
 local edition = require("kong.plugins.fallback-config.edition")
 local exporter = require("kong.plugins.fallback-config.exporter")
 local importer = require("kong.plugins.fallback-config.importer")
+local current_hash = require("kong.plugins.fallback-config.config_reader").current_hash
 
 local ngx = ngx
 local kong = kong
@@ -241,9 +242,9 @@ local function refresh_loop(premature)
       state.settings_stale = true
       log("err", "cannot refresh the settings: %s", tostring(s))
     elseif s and s.export then
-      local hash = require("kong.db.declarative").get_current_hash()
+      local hash = current_hash()
       state.seen_hash = hash
-      state.exporter:configuration_changed(hash ~= "" and hash or nil)
+      state.exporter:configuration_changed(hash)
     end
   end
   state.refreshing = false
@@ -271,7 +272,7 @@ local function poll_hash(premature)
   if premature then
     return
   end
-  local hash = require("kong.db.declarative").get_current_hash()
+  local hash = current_hash()
   if hash and hash ~= state.seen_hash then
     state.seen_hash = hash
     on_configuration_change()
@@ -284,7 +285,7 @@ local function start(premature)
     return
   end
   local conf = kong.configuration
-  state.seen_hash = require("kong.db.declarative").get_current_hash()
+  state.seen_hash = current_hash()
   local s = refresh()
   if not s then
     return
@@ -322,8 +323,7 @@ function FallbackConfig:init_worker()
     -- Kong runs every plugin's init_worker again in the stream subsystem,
     -- with its own events and lock but the same LMDB: working there would
     -- export twice, or import where the http router never sees it.
-    kong.log.debug("[" .. PLUGIN_NAME .. "] the ", ngx.config.subsystem, " subsystem does nothing: ",
-      "the plugin works in the http subsystem only")
+    log("debug", "the %s subsystem does nothing: the plugin works in the http subsystem only", ngx.config.subsystem)
     return
   end
   if ngx.worker.id() ~= 0 then

@@ -6,6 +6,7 @@
 --             { config_table, config_hash, hashes }, the whole of it under xpcall
 local cjson = require("cjson.safe")
 local declarative = require("kong.db.declarative")
+local EMPTY = require("harness.store").EMPTY_HASH
 
 local _M = {}
 
@@ -39,7 +40,8 @@ function _M.calculate_config_hash(config_table)
     rest[k] = v
   end
   for _, group in ipairs(GROUPS) do
-    hashes[group] = ngx.md5(canonical(config_table[group]))
+    -- An absent group hashes to DECLARATIVE_EMPTY_CONFIG_HASH (calculate_hash).
+    hashes[group] = config_table[group] == nil and EMPTY or ngx.md5(canonical(config_table[group]))
     parts[#parts + 1] = hashes[group]
     rest[group] = nil
   end

@@ -3,7 +3,6 @@
 -- control plane) the configuration is read from kong.db the same way; there
 -- is no LMDB there, so get_current_hash() has nothing to say.
 local store = require("harness.store")
-local cjson = require("cjson.safe")
 
 local ngx = ngx
 local null = ngx.null
@@ -229,8 +228,5 @@ function _M.hold_lock(ttl)
   return dict:add(LOCK, 0, ttl)
 end
 
-_M.config_is_empty = config_is_empty
-_M.EMPTY_HASH = EMPTY
-_M.encode = cjson.encode
 
 return _M
