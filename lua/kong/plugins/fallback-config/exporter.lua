@@ -95,7 +95,12 @@ function _M:loop(premature)
     elseif action == "wait" then
       ngx.sleep(math.max(0.001, math.min(wait, 1))) -- wake at least every second to notice a shutdown
     else
-      self:upload()
+      local ok, err = pcall(self.upload, self)
+      if not ok and self.schedule.uploading then
+        -- A raise inside an upload (Kong's, or a bug) is a failed attempt,
+        -- retried: never the end of exports.
+        self:fail(nil, tostring(err), "EINTERNAL")
+      end
     end
   end
 end

@@ -226,7 +226,7 @@ end
 -- push_config once per entity changed: 10,000 for a large sync). One loop
 -- runs at a time; changes during a refresh make it run once more. So a storm
 -- costs one or two settings reads, not one per event, and no timer per event.
-local function refresh_loop(premature)
+local function refresh_pending(premature)
   if kong.configuration.role == "control_plane" and not premature then
     -- A control plane's changes come in bursts (one push_config per entity):
     -- let the burst end, as Kong's own push loop does (db_update_frequency).
@@ -247,7 +247,15 @@ local function refresh_loop(premature)
       state.exporter:configuration_changed(hash)
     end
   end
+end
+
+local function refresh_loop(premature)
+  -- Whatever raises, the next change starts a loop again.
+  local ok, err = pcall(refresh_pending, premature)
   state.refreshing = false
+  if not ok then
+    log("err", "cannot handle the configuration change: %s", tostring(err))
+  end
 end
 
 local function on_configuration_change(data, _, source)
