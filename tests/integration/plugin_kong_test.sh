@@ -254,6 +254,20 @@ check_eq "$(count dao "cannot read Kong's LMDB (cannot run $WORK/lib-no-helper/f
 keep_logs dao
 node_stop dao
 
+# 8d. The same on 3.6, whose DAO says "stale data detected while paginating"
+# when a commit lands mid-read: a changed configuration, read again, not a
+# failed export.
+FC_LIB_DIR=$WORK/lib-no-helper node_start dao36 "${EXPORT[@]}" KONG_HARNESS_PROFILE=3.6 \
+  KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="file://$STORE/dao36" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
+post dao36 "/_harness/commit_during_read?type=services&after_pages=1" "$WORK/big-b.json"
+deliver dao36 "$WORK/big-a.json"
+if wait_log dao36 "exported config" 30; then pass "DAO fallback on 3.6: exported"; else failed "DAO fallback on 3.6: exported" "$(tail -3 "$(node_log dao36)")"; fi
+stored dao36 "$WORK/stored.json"
+if same_config "$WORK/big-b.json" "$WORK/stored.json"; then pass "DAO fallback on 3.6: the configuration committed mid-read is stored"; else failed "DAO fallback on 3.6: the configuration committed mid-read is stored"; fi
+check_eq "$(count dao36 "export of config .* failed")" 0 "DAO fallback on 3.6: Kong's stale-data error is a re-read, not a failed export"
+keep_logs dao36
+node_stop dao36
+
 # --- 9. an importer whose control plane answers does not import ------------------------
 seed answers "$WORK/c3.json"
 node_start cp-slow KONG_ROLE=control_plane KONG_DATABASE=postgres KONG_HARNESS_CP_DELAY=4

@@ -54,8 +54,8 @@ _M.process_auto_fields = process_auto_fields
 local stats = ngx.shared.kong_harness
 
 -- Test control: a configuration committed by "another process" once this
--- many pages have been read (the privileged agent's commit landing between
--- two pages of an export: POST /_harness/commit_during_read).
+-- many pages have been read, inside the next page, between its keys and its
+-- items (POST /_harness/commit_during_read).
 local function maybe_commit_meanwhile(name)
   local after = stats:get("inject:after_pages")
   if not after or name ~= stats:get("inject:type") or (stats:get("stats:pages:" .. name) or 0) < after then
@@ -103,21 +103,24 @@ function dao_mt:each(size, options)
       end
       started = true
       local vanished
-      rows, next_offset, vanished = store.page(name, next_offset, size)
+      rows, next_offset, vanished = store.page(name, next_offset, size, function()
+        maybe_commit_meanwhile(name)
+        if profile.export_yields then
+          ngx.sleep(0) -- kong/tools/yield.lua in page_for_key
+        end
+      end)
       i = 0
       stats:incr("stats:pages", 1, 0)
       stats:incr("stats:pages:" .. name, 1, 0)
       if size > (stats:get("stats:max_page:" .. name) or 0) then
         stats:set("stats:max_page:" .. name, size)
       end
-      maybe_commit_meanwhile(name)
-      if profile.export_yields then
-        ngx.sleep(0) -- kong/tools/yield.lua in page_for_key
-      end
       if vanished then
         if profile.export_yields then
           finished = true
-          return nil, "stale data detected while paginating"
+          -- iteration.lua by_row: a failed page is `false, err`, which the
+          -- caller's loop sees (nil would end it as if the type were done).
+          return false, "stale data detected while paginating"
         end
         finished = true -- a hole: the rows before it, then nothing
       end

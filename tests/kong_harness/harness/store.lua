@@ -142,7 +142,10 @@ end
 --- One page of `name`'s marshalled items from `offset` (nil: the start; else
 -- what the last page returned), the next offset (nil at the end), and
 -- whether an item vanished while it was read (a commit in between).
-function _M.page(name, offset, size)
+-- `between()` runs after the page's keys are read and before its items are:
+-- where Kong 3.4 to 3.8 yield (off/init.lua page_for_key), and where another
+-- process's commit lands in either version.
+function _M.page(name, offset, size, between)
   local e = env()
   local out = {}
   if layout() == "item_key" then
@@ -152,6 +155,7 @@ function _M.page(name, offset, size)
       return { t:prefix(prefix, offset, size) }
     end)
     local kvs, more = page[1], page[2]
+    between()
     for _, kv in ipairs(kvs) do
       local v = e:get(kv.value)
       if v == nil then
@@ -164,6 +168,7 @@ function _M.page(name, offset, size)
   -- page_for_key: the whole list, then each item on its own.
   local list = e:get(layout_keys.list_key(schemas().get(name)))
   list = list and buffer.decode(list) or {}
+  between()
   local first = offset or 1
   local last = math.min(#list, first + size - 1)
   for i = first, last do

@@ -123,13 +123,15 @@ function _M.read(yield)
   for _ = 1, _M.MAX_READS do
     local before = current_hash()
     local config, err = read_once(yield)
-    if not config then
-      return nil, err
-    end
     local after = current_hash()
     if before == after then
+      if not config then
+        return nil, err
+      end
       return config, after
     end
+    -- Changed under the read: read again. 3.4 to 3.8 may say so themselves,
+    -- "stale data detected while paginating" (db/strategies/off/init.lua).
   end
   return nil, "the configuration changed during each of " .. _M.MAX_READS .. " reads", "changing"
 end
