@@ -41,7 +41,8 @@ typedef enum fc_status {
   FC_ENETWORK = 5,      /* the storage could not be reached or the transfer broke */
   FC_EIO = 6,           /* a local file could not be read or written */
   FC_EPRECONDITION = 7, /* a conditional request's precondition failed */
-  FC_EINTERNAL = 8      /* a bug or an out-of-memory condition */
+  FC_EINTERNAL = 8,     /* a bug or an out-of-memory condition */
+  FC_ELEASE = 9         /* this node does not hold the export lease (or just lost it): nothing was written */
 } fc_status;
 
 typedef struct fc_settings fc_settings;
@@ -209,6 +210,7 @@ typedef struct fc_object_info {
   char *generation;      /* GCS's object generation, NULL elsewhere */
   char *sha256;          /* hex SHA-256 of the content as stored with it (the name export and
                             import log lines give a configuration), NULL without it */
+  char *epoch;           /* the export lease epoch of the node that wrote it, NULL without it */
 } fc_object_info;
 
 /* Metadata of a version's configuration object. Release with fc_object_info_free. */
@@ -303,6 +305,72 @@ FC_API int fc_job_kong_export(fc_job *job, fc_kong_export_info *out, char *errbu
  * until then, even if fc_client_free was called.
  */
 FC_API void fc_job_free(fc_job *job);
+
+/* ---- the export lease: one exporter among several backup nodes ------------- */
+
+/*
+ * A lease per version prefix (<prefix>/<version>/lease.json), taken with a
+ * create-only write and renewed with writes conditional on its last revision;
+ * it expires by the store's clock. While a node holds it, the client's writes
+ * of that version's configuration are fenced: conditional on the revision the
+ * node last wrote or read, with its epoch as metadata, so that a node that
+ * lost the lease can never replace a newer configuration (FC_ELEASE instead).
+ */
+typedef struct fc_lease fc_lease;
+
+typedef enum fc_lease_state {
+  FC_LEASE_STARTING = 0,   /* probing that the store honours conditional writes */
+  FC_LEASE_FOLLOWER = 1,   /* another node holds the lease, or none does yet */
+  FC_LEASE_LEADER = 2,     /* this node holds it (see `leading` for whether it is still valid here) */
+  FC_LEASE_UNSUPPORTED = 3 /* the store ignores conditional writes: no lease, writes unfenced */
+} fc_lease_state;
+
+typedef struct fc_lease_info {
+  int state;                     /* an fc_lease_state */
+  int leading;                   /* 1 while this node holds a lease that has not run out */
+  char holder[257];              /* node id of the holder as last read; "" for none */
+  uint64_t epoch;                /* the holder's epoch */
+  int64_t expires_in_ms;         /* the holder's time left (the store's clock for others'); -1 unknown */
+  uint64_t acquisitions;         /* times this node took the lease */
+  uint64_t losses;               /* times it lost it to another node */
+  char lost_reason[FC_ERRBUF_LEN]; /* why the last loss */
+  char problem[FC_ERRBUF_LEN];   /* the last round's failure ("" after a good round), or why unsupported */
+} fc_lease_info;
+
+/*
+ * Starts competing for the export lease of a version, as the client's node
+ * id (the uploader setting), on a thread of its own: first a probe of the
+ * store's conditional writes, then a round every renew_ms. Returns at once.
+ * The client's writes of the version's configuration are fenced from now on.
+ */
+FC_API int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
+                                 fc_lease **out, char *errbuf, size_t errbuf_len);
+/* What the lease's last round found. Never blocks on the store. */
+FC_API int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len);
+/* Stops competing and returns at once; a held lease is released in the background. */
+FC_API void fc_lease_free(fc_lease *lease);
+
+typedef struct fc_lease_reading {
+  int present;           /* 0: no lease object (free) */
+  char holder[257];      /* "" when released */
+  uint64_t epoch;
+  int released;
+  int64_t duration_ms;
+  int64_t expires_in_ms; /* by the store's clock; <= 0: expired or released (free) */
+  int64_t last_modified; /* unix seconds, the store's */
+  char revision[257];    /* the lease object's ETag or generation, which a release is conditional on */
+} fc_lease_reading;
+
+/* The version's lease as the store has it (fallback-config lease). */
+FC_API int fc_client_lease_read(fc_client *client, const char *version, fc_lease_reading *out, char *errbuf,
+                                size_t errbuf_len);
+/*
+ * Marks the version's lease released, by hand: another node may take it at
+ * once. Conditional on the lease being what `seen` read (FC_EPRECONDITION if
+ * it changed). A holder still alive notices at its next renewal.
+ */
+FC_API int fc_client_lease_release(fc_client *client, const char *version, const fc_lease_reading *seen,
+                                   char *errbuf, size_t errbuf_len);
 
 /* ---- debugging: SigV4 ----------------------------------------------------- */
 

@@ -10,7 +10,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include <openssl/rand.h>
+
 #include "config/json_check_follower.h"
+#include "lease/conditional_write_probe.h"
 #include "config/json_check_gate.h"
 #include "config/serialized_config.h"
 #include "settings/storage_options.h"
@@ -156,7 +159,7 @@ std::string Client::put_checked(const std::string &version, const char *data, si
   req.payload = payload;
   req.body = http::Body::memory(data, len);
   req.uploader = uploader_;
-  storage_->put(req);
+  store_config(req);
   return crypto::hex(req.payload.sha256);
 }
 
@@ -174,7 +177,7 @@ std::string Client::put_borrowed(const std::string &version, http::BorrowedBuffe
   req.payload.sha256 = hash.finish();
   req.body = http::Body::from_borrowed(&buffer);
   req.uploader = uploader_;
-  storage_->put(req);
+  store_config(req);
   return crypto::hex(req.payload.sha256);
 }
 
@@ -207,21 +210,68 @@ std::string Client::put_written(const std::string &version, const char *data, si
   return put_checked(version, data, len, payload);
 }
 
+ObjectInfo Client::store_config(const PutRequest &request) {
+  std::shared_ptr<Lease> fence;
+  {
+    std::lock_guard<std::mutex> lock(fence_mutex_);
+    fence = fence_;
+  }
+  if (fence && fence->config_key() == request.key) {
+    if (request.condition.kind != WriteCondition::Kind::always)
+      fail(FC_EINVAL, "a configuration the export lease fences takes no other condition");
+    return fence->fenced_put(request);
+  }
+  return storage_->put(request);
+}
+
+std::shared_ptr<Lease> Client::make_lease(const std::string &version, int64_t duration_ms, Lease::Clock clock) {
+  if (uploader_.empty()) fail(FC_EINVAL, "the export lease needs this node's id (the uploader setting)");
+  LeaseOptions options;
+  options.lease_key = lease_key(version);
+  options.config_key = config_key(version);
+  options.url = location_.url_of(options.lease_key);
+  options.config_url = location_.url_of(options.config_key);
+  options.node_id = uploader_;
+  options.duration_ms = duration_ms;
+  return std::make_shared<Lease>(*storage_, std::move(options), std::move(clock));
+}
+
+void Client::fence_with(std::shared_ptr<Lease> lease) {
+  std::lock_guard<std::mutex> lock(fence_mutex_);
+  fence_ = std::move(lease);
+}
+
+std::string Client::probe_conditional_writes(const std::string &version) {
+  unsigned char nonce[8];
+  if (RAND_bytes(nonce, sizeof nonce) != 1) fail(FC_EINTERNAL, "no random bytes for the probe's name");
+  const std::string key = location_.version_key(version, "lease-probe/" + crypto::hex(nonce, sizeof nonce) + ".json");
+  std::string store;
+  switch (location_.scheme) {
+    case Scheme::S3: store = "the S3 store of " + location_.url_of(""); break;
+    case Scheme::GCS: store = "the GCS bucket of " + location_.url_of(""); break;
+    case Scheme::File: store = "the directory " + location_.url_of(""); break;
+  }
+  return fc::probe_conditional_writes(*storage_, key, store);
+}
+
+std::optional<Lease::Reading> Client::read_lease(const std::string &version) {
+  return Lease::read(*storage_, lease_key(version), lease_url(version));
+}
+
+ObjectInfo Client::release_lease(const std::string &version, const Lease::Reading &reading) {
+  return Lease::force_release(*storage_, lease_key(version), reading);
+}
+
 ResolvedCredentials Client::credentials_source() const {
   const auto *s3 = dynamic_cast<const S3Storage *>(storage_.get());
   if (!s3) fail(FC_EINVAL, "credential providers are for s3:// storage");
   return s3->credentials_source();
 }
 
-void Client::put_file(const std::string &version, const std::string &path, const std::string &if_generation_match) {
+void Client::put_file(const std::string &version, const std::string &path, const WriteCondition &condition) {
   PutRequest req;
   req.key = config_key(version);
-  if (!if_generation_match.empty()) {
-    if (location_.scheme != Scheme::GCS) fail(FC_EINVAL, "a generation precondition needs gcs:// storage");
-    if (if_generation_match.find_first_not_of("0123456789") != std::string::npos)
-      fail(FC_EINVAL, "a generation is a number, got '" + one_line(if_generation_match) + "'");
-    req.if_generation_match = if_generation_match;
-  }
+  req.condition = condition;
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) fail_errno("cannot open " + path);
   // Arrays, scalars and empty files are refused before anything is sent.
@@ -240,7 +290,7 @@ void Client::put_file(const std::string &version, const std::string &path, const
     if (std::fseek(file.get(), 0, SEEK_SET) != 0) fail_errno("cannot rewind " + path);
     req.body = http::Body::from_file(file.get(), req.payload.size, &gate);
     req.uploader = uploader_;
-    storage_->put(req);
+    store_config(req);
   } catch (...) {
     gate.finish();  // a bad file explains any failure it caused
     throw;

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "auth/aws_credential_chain.h"
+#include "lease/lease.h"
 #include "settings/settings.h"
 #include "storage/location.h"
 #include "storage/storage.h"
@@ -24,9 +26,8 @@ class Client {
 
   // Each put returns the uploaded configuration's SHA-256 (hex).
   std::string put(const std::string &version, const char *data, size_t len);
-  // With if_generation_match (GCS only): stored only if the object's
-  // generation is that ("0": none yet), else FC_EPRECONDITION.
-  void put_file(const std::string &version, const std::string &path, const std::string &if_generation_match = "");
+  // With a condition: stored only if it holds, else FC_EPRECONDITION.
+  void put_file(const std::string &version, const std::string &path, const WriteCondition &condition = {});
   // Like put, reading the caller's buffer through windows it may revoke.
   std::string put_borrowed(const std::string &version, http::BorrowedBuffer &buffer);
   // Uploads a configuration the plugin serialized with LuaJIT
@@ -44,17 +45,34 @@ class Client {
   std::vector<ObjectInfo> list();
   std::string newest_version();
 
+  // The export lease of a version on this client's storage (lease/lease.h),
+  // held as this client's node id (the uploader setting).
+  std::shared_ptr<Lease> make_lease(const std::string &version, int64_t duration_ms, Lease::Clock clock);
+  // From now on every write of that lease's configuration goes through it
+  // (fenced); nullptr: unfenced again.
+  void fence_with(std::shared_ptr<Lease> lease);
+  // "" when the store honours conditional writes, else why not (one line,
+  // naming the store); throws when it cannot be asked.
+  std::string probe_conditional_writes(const std::string &version);
+  std::string lease_url(const std::string &version) const { return location_.url_of(lease_key(version)); }
+  std::optional<Lease::Reading> read_lease(const std::string &version);
+  ObjectInfo release_lease(const std::string &version, const Lease::Reading &reading);
+
   // The version segment of "<prefix>/<version>/config.json", if key is one.
   std::optional<std::string> version_of(const std::string &key) const;
 
   // S3 only: which credential provider answered, and until when.
   ResolvedCredentials credentials_source() const;
+  bool is_gcs() const { return location_.scheme == Scheme::GCS; }
   // Whether https certificates and host names are verified (tls_verify).
   bool tls_verify() const { return tls_verify_; }
 
  private:
   // Uploads `data`, already known to be a JSON object with this size and hash.
   std::string put_checked(const std::string &version, const char *data, size_t len, const CheckedPayload &payload);
+  std::string lease_key(const std::string &version) const { return location_.version_key(version, "lease.json"); }
+  // Stores a configuration: through the fencing lease when there is one for it.
+  ObjectInfo store_config(const PutRequest &request);
   // Streams a version's configuration into sink, within max_download_bytes_;
   // returns the SHA-256 (hex) of what arrived.
   std::string download(const std::string &version, http::Sink &sink);
@@ -64,6 +82,8 @@ class Client {
   uint64_t max_download_bytes_;
   bool tls_verify_;
   std::unique_ptr<Storage> storage_;
+  mutable std::mutex fence_mutex_;
+  std::shared_ptr<Lease> fence_;
 };
 
 // Orders gateway versions: numeric dot-separated parts compare as numbers

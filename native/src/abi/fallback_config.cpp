@@ -15,6 +15,7 @@
 #include "client.h"
 #include "config/kong_export_plan.h"
 #include "debug_signing.h"
+#include "export_lease.h"
 #include "jobs/worker.h"
 #include "kong_export.h"
 #include "settings/settings.h"
@@ -31,6 +32,10 @@ struct fc_client {
   explicit fc_client(const fc::Settings &s) : shared(std::make_shared<fc::Client>(s)), client(*shared) {}
   std::shared_ptr<fc::Client> shared;  // jobs keep the client alive past fc_client_free
   fc::Client &client;
+};
+
+struct fc_lease {
+  std::unique_ptr<fc::ExportLease> lease;
 };
 
 struct fc_job {
@@ -119,6 +124,7 @@ void fill_info(fc_object_info *out, const fc::ObjectInfo &info, const fc::Client
   out->uploader = dup_or_null(info.uploader);
   out->generation = dup_or_null(info.generation);
   out->sha256 = dup_or_null(info.sha256);
+  out->epoch = dup_or_null(info.epoch);
 }
 
 void clear_info(fc_object_info *info) {
@@ -128,6 +134,7 @@ void clear_info(fc_object_info *info) {
   std::free(info->uploader);
   std::free(info->generation);
   std::free(info->sha256);
+  std::free(info->epoch);
 }
 
 // Queues an upload that reads the caller's bytes in place.
@@ -165,6 +172,7 @@ const char *fc_status_name(int status) {
     case FC_ENETWORK: return "ENETWORK";
     case FC_EIO: return "EIO";
     case FC_EPRECONDITION: return "EPRECONDITION";
+    case FC_ELEASE: return "ELEASE";
     case FC_EINTERNAL: return "EINTERNAL";
     default: return "EUNKNOWN";
   }
@@ -317,7 +325,11 @@ int fc_client_put_file_if_generation(fc_client *client, const char *version, con
     require(version, "version");
     require(path, "path");
     require(generation, "generation");
-    client->client.put_file(version, path, generation);
+    const std::string g = generation;
+    if (!client->client.is_gcs()) fc::fail(FC_EINVAL, "a generation precondition needs gcs:// storage");
+    if (g.empty() || g.find_first_not_of("0123456789") != std::string::npos)
+      fc::fail(FC_EINVAL, "a generation is a number, got '" + fc::one_line(g) + "'");
+    client->client.put_file(version, path, g == "0" ? fc::WriteCondition::if_absent() : fc::WriteCondition::if_unchanged(g));
   });
 }
 
@@ -594,3 +606,95 @@ void fc_job_free(fc_job *job) {
 }
 
 }  // extern "C"
+
+namespace {
+
+// Copies text into a fixed field, cut to fit, always terminated.
+template <size_t N>
+void copy_field(char (&field)[N], const std::string &text) {
+  const size_t n = std::min(text.size(), N - 1);
+  std::memcpy(field, text.data(), n);
+  field[n] = '\0';
+}
+
+int lease_state_of(fc::ExportLeaseState state) {
+  switch (state) {
+    case fc::ExportLeaseState::starting: return FC_LEASE_STARTING;
+    case fc::ExportLeaseState::follower: return FC_LEASE_FOLLOWER;
+    case fc::ExportLeaseState::leader: return FC_LEASE_LEADER;
+    case fc::ExportLeaseState::unsupported: return FC_LEASE_UNSUPPORTED;
+  }
+  return FC_LEASE_STARTING;
+}
+
+}  // namespace
+
+int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
+                          fc_lease **out, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out, "out");
+    client->client.config_key(version);  // a bad version fails now
+    auto lease = std::make_unique<fc_lease>();
+    lease->lease = std::make_unique<fc::ExportLease>(client->shared, version, duration_ms, renew_ms);
+    *out = lease.release();
+  });
+}
+
+int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(lease, "lease");
+    require(out, "out");
+    const fc::ExportLeaseStatus s = lease->lease->status();
+    *out = fc_lease_info{};
+    out->state = lease_state_of(s.state);
+    out->leading = s.lease.leading;
+    copy_field(out->holder, s.lease.holder);
+    out->epoch = s.lease.epoch;
+    out->expires_in_ms = s.lease.expires_in_ms;
+    out->acquisitions = s.lease.acquisitions;
+    out->losses = s.lease.losses;
+    copy_field(out->lost_reason, fc::one_line(s.lease.lost_reason));
+    copy_field(out->problem, fc::one_line(s.problem));
+  });
+}
+
+void fc_lease_free(fc_lease *lease) { delete lease; }
+
+int fc_client_lease_read(fc_client *client, const char *version, fc_lease_reading *out, char *errbuf,
+                         size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out, "out");
+    std::optional<fc::Lease::Reading> r = client->client.read_lease(version);
+    *out = fc_lease_reading{};
+    if (!r) return;
+    out->present = 1;
+    copy_field(out->holder, r->record.holder);
+    out->epoch = r->record.epoch;
+    out->released = r->record.released;
+    out->duration_ms = r->record.duration_ms;
+    out->expires_in_ms = r->expires_in_ms;
+    out->last_modified = r->object.last_modified;
+    if (r->object.revision.size() >= sizeof out->revision) fc::fail(FC_ESTORAGE, "the lease's revision is too long");
+    copy_field(out->revision, r->object.revision);
+  });
+}
+
+int fc_client_lease_release(fc_client *client, const char *version, const fc_lease_reading *seen, char *errbuf,
+                            size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(seen, "seen");
+    if (!seen->present) fc::fail(FC_EINVAL, "there is no lease to release");
+    fc::Lease::Reading reading;
+    reading.record.holder = std::string(seen->holder, strnlen(seen->holder, sizeof seen->holder));
+    reading.record.epoch = seen->epoch;
+    reading.record.duration_ms = seen->duration_ms;
+    reading.object.revision = std::string(seen->revision, strnlen(seen->revision, sizeof seen->revision));
+    client->client.release_lease(version, reading);
+  });
+}

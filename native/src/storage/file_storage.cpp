@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <vector>
 
@@ -24,6 +26,7 @@ namespace {
 
 constexpr const char *kUploaderXattr = "user.fallback_config.uploader";
 constexpr const char *kSha256Xattr = "user.fallback_config.sha256";
+constexpr const char *kEpochXattr = "user.fallback_config.epoch";
 constexpr std::string_view kTempPrefix = ".tmp.";
 constexpr size_t kChunk = 256 * 1024;
 
@@ -63,9 +66,45 @@ ObjectInfo file_info(const std::string &key, int fd) {
   // Like S3's ETag for a plain upload, this changes whenever the content may have.
   info.etag = "\"" + std::to_string(st.st_ino) + "-" + std::to_string(st.st_size) + "-" +
               std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec) + "\"";
+  info.revision = unquoted(info.etag);
   info.uploader = read_xattr(fd, kUploaderXattr);
   info.sha256 = read_xattr(fd, kSha256Xattr);
+  info.epoch = read_xattr(fd, kEpochXattr);
+  info.store_time = std::time(nullptr);  // a directory's clock is this host's
   return info;
+}
+
+// Holds an exclusive flock on a key's lock file for as long as it lives: the
+// compare and the rename of a conditional write happen under it.
+class KeyLock {
+ public:
+  explicit KeyLock(const std::string &path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) fail_errno("cannot open the lock file " + path);
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        ::close(fd_);
+        fail_errno("cannot lock " + path);
+      }
+    }
+  }
+  ~KeyLock() { ::close(fd_); }  // closing releases the lock
+  KeyLock(const KeyLock &) = delete;
+  KeyLock &operator=(const KeyLock &) = delete;
+
+ private:
+  int fd_;
+};
+
+// The revision of the object at path, "" when there is none.
+std::string current_revision(const std::string &key, const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return "";
+    fail_errno("cannot open " + path);
+  }
+  TempFile guard;  // only closes fd
+  guard.fd = fd;
+  return file_info(key, fd).revision;
 }
 
 struct DirCloser {
@@ -114,7 +153,7 @@ FileStorage::FileStorage(Location location) : location_(std::move(location)) {}
 
 std::string FileStorage::path_of(const std::string &key) const { return location_.root_dir + "/" + key; }
 
-void FileStorage::put(const PutRequest &req) {
+ObjectInfo FileStorage::put(const PutRequest &req) {
   const std::string path = path_of(req.key);
   const std::string dir = fs::path(path).parent_path();
   // Directories created here are fsynced into their parents too, or a power
@@ -154,15 +193,40 @@ void FileStorage::put(const PutRequest &req) {
   if (!req.uploader.empty()) (void)::fsetxattr(tmp.fd, kUploaderXattr, req.uploader.data(), req.uploader.size(), 0);
   const std::string sha256_hex = crypto::hex(req.payload.sha256);
   (void)::fsetxattr(tmp.fd, kSha256Xattr, sha256_hex.data(), sha256_hex.size(), 0);
+  if (!req.epoch.empty()) (void)::fsetxattr(tmp.fd, kEpochXattr, req.epoch.data(), req.epoch.size(), 0);
   if (::fsync(tmp.fd) != 0) fail_errno("cannot fsync " + tmp.path);
+  // Renaming keeps the inode and the times the revision is made of.
+  ObjectInfo stored = file_info(req.key, tmp.fd);
   if (::close(tmp.fd) != 0) {
     tmp.fd = -1;
     fail_errno("cannot close " + tmp.path);
   }
   tmp.fd = -1;
-  if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
-  tmp.keep = true;
+  const std::string where = location_.url_of(req.key);
+  switch (req.condition.kind) {
+    case WriteCondition::Kind::always:
+      if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
+      tmp.keep = true;
+      break;
+    case WriteCondition::Kind::absent:
+      // link() creates the name only if nothing has it, atomically (on NFS
+      // too); the temporary name is removed either way.
+      if (::link(tmp.path.c_str(), path.c_str()) != 0) {
+        if (errno == EEXIST) fail(FC_EPRECONDITION, "PUT " + where + ": an object already exists there");
+        fail_errno("cannot create " + path);
+      }
+      break;
+    case WriteCondition::Kind::unchanged: {
+      KeyLock lock(dir + "/" + std::string(kTempPrefix) + fs::path(path).filename().string() + ".lock");
+      if (current_revision(req.key, path) != req.condition.revision)
+        fail(FC_EPRECONDITION, "PUT " + where + ": the object is not the revision the write was conditional on");
+      if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
+      tmp.keep = true;
+      break;
+    }
+  }
   fsync_dir(dir);
+  return stored;
 }
 
 ObjectInfo FileStorage::get(const std::string &key, http::Sink &sink) {

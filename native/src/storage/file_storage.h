@@ -10,7 +10,7 @@ namespace fc {
 class FileStorage : public Storage {
  public:
   explicit FileStorage(Location location);
-  void put(const PutRequest &request) override;
+  ObjectInfo put(const PutRequest &request) override;
   ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;

@@ -39,19 +39,30 @@ ObjectInfo object_info(const rapidjson::Value &v) {
   info.last_modified = parse_iso8601_utc(string_member(v, "updated"), &updated) ? updated : -1;
   info.etag = string_member(v, "etag");
   info.generation = string_member(v, "generation");
+  info.revision = info.generation;
   auto meta = v.FindMember("metadata");
   if (meta != v.MemberEnd() && meta->value.IsObject()) {
     info.uploader = string_member(meta->value, "uploader");
     info.sha256 = string_member(meta->value, "sha256");
+    info.epoch = string_member(meta->value, "epoch");
   }
   return info;
 }
+
 
 rapidjson::Document parse_json(const std::string &body, const std::string &what) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());  // iterative: deep nesting must not overflow the stack
   if (doc.HasParseError() || !doc.IsObject()) fail(FC_ESTORAGE, what + ": the answer is not a JSON object");
   return doc;
+}
+
+// The object GCS describes, with the time of its answer.
+ObjectInfo answered_object(const http::Response &resp, const std::string &what) {
+  ObjectInfo info = object_info(parse_json(resp.body, what));
+  const std::string date = resp.header("date");
+  info.store_time = date.empty() ? -1 : parse_http_date(date);
+  return info;
 }
 
 std::string body_md5_base64(const http::Body &body) {
@@ -113,7 +124,7 @@ void GcsStorage::fail_with(const Call &call, const http::Response &response) con
   throw_gcs_error({call.operation, location_.url_of(call.key), !call.key.empty()}, response);
 }
 
-void GcsStorage::put(const PutRequest &request) {
+ObjectInfo GcsStorage::put(const PutRequest &request) {
   // One multipart request carries the object's metadata with its bytes, so
   // that the two are stored together or not at all. GCS refuses the upload if
   // the bytes it received do not have the md5Hash given.
@@ -137,6 +148,10 @@ void GcsStorage::put(const PutRequest &request) {
       w.Key("uploader");
       w.String(request.uploader.data(), static_cast<rapidjson::SizeType>(request.uploader.size()));
     }
+    if (!request.epoch.empty()) {
+      w.Key("epoch");
+      w.String(request.epoch.data(), static_cast<rapidjson::SizeType>(request.epoch.size()));
+    }
     w.EndObject();
     w.EndObject();
   }
@@ -147,12 +162,22 @@ void GcsStorage::put(const PutRequest &request) {
 
   Call call{"objects.insert", "POST",
             base_ + "/upload/storage/v1/b/" + location_.bucket + "/o?uploadType=multipart", request.key, {}};
-  if (!request.if_generation_match.empty()) call.url += "&ifGenerationMatch=" + uri_encode(request.if_generation_match, false);
+  // Generation 0 is GCS's name for "no live object".
+  switch (request.condition.kind) {
+    case WriteCondition::Kind::always: break;
+    case WriteCondition::Kind::absent: call.url += "&ifGenerationMatch=0"; break;
+    case WriteCondition::Kind::unchanged:
+      call.url += "&ifGenerationMatch=" + uri_encode(request.condition.revision, false);
+      break;
+  }
   call.headers = {{"Content-Type", "multipart/related; boundary=" + boundary},
                   {"Content-Length", std::to_string(body.size())}};
   call.body = &body;
   http::Response resp = send(call);
   if (resp.status != 200) fail_with(call, resp);
+  ObjectInfo info = answered_object(resp, "objects.insert " + location_.url_of(request.key));
+  info.key = request.key;
+  return info;
 }
 
 ObjectInfo GcsStorage::get(const std::string &key, http::Sink &sink) {
@@ -171,7 +196,7 @@ ObjectInfo GcsStorage::head(const std::string &key) {
   Call call{"objects.get", "GET", object_url(key), key, {}};
   http::Response resp = send(call);
   if (resp.status != 200) fail_with(call, resp);
-  ObjectInfo info = object_info(parse_json(resp.body, "objects.get " + location_.url_of(key)));
+  ObjectInfo info = answered_object(resp, "objects.get " + location_.url_of(key));
   info.key = key;
   return info;
 }

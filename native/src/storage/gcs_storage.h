@@ -22,7 +22,7 @@ struct GcsOptions {
 class GcsStorage : public Storage {
  public:
   GcsStorage(Location location, const GcsOptions &options);
-  void put(const PutRequest &request) override;
+  ObjectInfo put(const PutRequest &request) override;
   ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;

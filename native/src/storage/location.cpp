@@ -61,9 +61,11 @@ std::string join_key(std::string_view a, std::string_view b) {
   return out;
 }
 
-std::string Location::config_key(std::string_view version) const {
+std::string Location::config_key(std::string_view version) const { return version_key(version, kConfigFile); }
+
+std::string Location::version_key(std::string_view version, std::string_view name) const {
   validate_version(version);
-  return join_key(join_key(prefix, version), kConfigFile);
+  return join_key(join_key(prefix, version), name);
 }
 
 std::string Location::key_prefix() const { return prefix.empty() ? std::string() : prefix + "/"; }

@@ -18,6 +18,8 @@ struct Location {
 
   // <prefix>/<version>/config.json, relative to the bucket (or root_dir).
   std::string config_key(std::string_view version) const;
+  // <prefix>/<version>/<name>: the objects kept beside a version's configuration.
+  std::string version_key(std::string_view version, std::string_view name) const;
   // The prefix every key of this location starts with ("" or "<prefix>/").
   std::string key_prefix() const;
   // s3://bucket/key, gcs://bucket/key or file:///dir/key, for messages.

@@ -1,6 +1,8 @@
 #include "storage/s3_storage.h"
 
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "storage/s3_errors.h"
 #include "storage/s3_xml.h"
@@ -14,9 +16,13 @@ namespace fc {
 namespace {
 
 bool has_code(const http::Response &response, const char *code) {
-  return (response.status == 400 || response.status == 403) &&
+  return (response.status == 400 || response.status == 403 || response.status == 409) &&
          response.body.find(std::string("<Code>") + code + "</Code>") != std::string::npos;
 }
+
+// AWS answers 409 ConditionalRequestConflict when another conditional write
+// to the key is in flight: asking again decides it (412 or success).
+constexpr int kConflictRetries = 3;
 
 }  // namespace
 
@@ -86,8 +92,13 @@ http::Response S3Storage::send_with_retries(Call &call) const {
   };
   auto attempt = [&](long timeout_ms) { return send(call, timeout_ms); };
   bool renewed = false, clock_corrected = false;
+  int conflicts = 0;
   for (;;) {
     http::Response resp = http::with_retries(retry_policy_, attempt, prepare_repeat);
+    if (conflicts < kConflictRetries && has_code(resp, "ConditionalRequestConflict")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 << conflicts++));
+      if (prepare_repeat()) continue;
+    }
     // Temporary credentials can expire between our check and S3's: renew, retry once.
     if (!renewed && has_code(resp, "ExpiredToken")) {
       renewed = true;
@@ -112,7 +123,7 @@ void S3Storage::fail_with(const Call &call, const http::Response &response) cons
                  response);
 }
 
-void S3Storage::put(const PutRequest &request) {
+ObjectInfo S3Storage::put(const PutRequest &request) {
   Call call{"PutObject", "PUT", request.key, {}, {}, request.body};
   // S3 refuses a body whose SHA-256 is not the signed x-amz-content-sha256
   // (every SigV4 store checks it) or x-amz-checksum-sha256 (AWS's flexible
@@ -123,9 +134,29 @@ void S3Storage::put(const PutRequest &request) {
   call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(crypto::as_view(request.payload.sha256)));
   call.headers.emplace_back("x-amz-meta-sha256", sha256_hex);
   if (!request.uploader.empty()) call.headers.emplace_back("x-amz-meta-uploader", request.uploader);
+  if (!request.epoch.empty()) call.headers.emplace_back("x-amz-meta-epoch", request.epoch);
+  // Conditional writes (AWS since 2024; Ceph RGW). The ETag goes unquoted:
+  // RGW 16 compares If-Match with its stored ETag as text, without the quotes
+  // (a quoted one never matches); AWS and MinIO accept either.
+  switch (request.condition.kind) {
+    case WriteCondition::Kind::always: break;
+    case WriteCondition::Kind::absent: call.headers.emplace_back("If-None-Match", "*"); break;
+    case WriteCondition::Kind::unchanged: call.headers.emplace_back("If-Match", request.condition.revision); break;
+  }
   call.headers.insert(call.headers.end(), put_params_.put_headers.begin(), put_params_.put_headers.end());
   http::Response resp = send_with_retries(call);
   if (resp.status != 200) fail_with(call, resp);
+  ObjectInfo info;
+  info.key = request.key;
+  info.size = request.payload.size;
+  info.etag = resp.header("etag");
+  info.revision = unquoted(info.etag);
+  info.sha256 = sha256_hex;
+  info.uploader = request.uploader;
+  info.epoch = request.epoch;
+  const std::string date = resp.header("date");
+  info.store_time = date.empty() ? -1 : parse_http_date(date);
+  return info;
 }
 
 namespace {
@@ -137,8 +168,12 @@ ObjectInfo object_info(const std::string &key, const http::Response &resp) {
   std::string modified = resp.header("last-modified");
   info.last_modified = modified.empty() ? -1 : parse_http_date(modified);
   info.etag = resp.header("etag");
+  info.revision = unquoted(info.etag);
   info.uploader = resp.header("x-amz-meta-uploader");
   info.sha256 = resp.header("x-amz-meta-sha256");
+  info.epoch = resp.header("x-amz-meta-epoch");
+  const std::string date = resp.header("date");
+  info.store_time = date.empty() ? -1 : parse_http_date(date);
   return info;
 }
 

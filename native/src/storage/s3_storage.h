@@ -30,7 +30,7 @@ struct S3Options {
 class S3Storage : public Storage {
  public:
   S3Storage(Location location, S3Options options);
-  void put(const PutRequest &request) override;
+  ObjectInfo put(const PutRequest &request) override;
   // Which credential provider answered, and until when (fallback-config whoami).
   ResolvedCredentials credentials_source() const { return credentials_->describe(); }
   ObjectInfo get(const std::string &key, http::Sink &sink) override;

@@ -54,6 +54,7 @@ S3ListPage parse_list_objects_v2(std::string_view xml) {
     info.key = child_text(c, "Key");
     if (info.key.empty()) fail(FC_ESTORAGE, "the object listing has an entry without a <Key>");
     info.etag = child_text(c, "ETag");
+    info.revision = unquoted(info.etag);
     std::string size = child_text(c, "Size");
     char *end = nullptr;
     info.size = std::strtoull(size.c_str(), &end, 10);

@@ -21,6 +21,21 @@ struct ObjectInfo {
   std::string generation;      // GCS only
   std::string uploader;
   std::string sha256;          // hex SHA-256 of the content, from our metadata ("" without it)
+  std::string epoch;           // the lease epoch of the node that wrote it, from our metadata ("" without it)
+  // What a conditional write names to replace exactly this object: the ETag
+  // (S3, file://), the generation (GCS).
+  std::string revision;
+  int64_t store_time = -1;     // the store's clock when it answered (its Date), unix seconds
+};
+
+// A write's precondition: the lease and fenced configuration writes use them.
+struct WriteCondition {
+  enum class Kind { always, absent, unchanged };
+  Kind kind = Kind::always;
+  std::string revision;  // unchanged: the object's revision (ObjectInfo::revision) last seen
+
+  static WriteCondition if_absent() { return {Kind::absent, {}}; }
+  static WriteCondition if_unchanged(std::string revision) { return {Kind::unchanged, std::move(revision)}; }
 };
 
 struct PutRequest {
@@ -28,15 +43,17 @@ struct PutRequest {
   http::Body body;          // read in place, never copied
   CheckedPayload payload;   // size and SHA-256 of body
   std::string uploader;     // node id, recorded as object metadata
-  std::string if_generation_match;  // GCS: store only if the object's generation is this ("0": absent)
+  std::string epoch;        // the writer's lease epoch, recorded as object metadata ("": none)
+  WriteCondition condition; // unmet: FC_EPRECONDITION, nothing stored
 };
 
 class Storage {
  public:
   virtual ~Storage() = default;
   // Stores the body with its SHA-256 as metadata, after the store has checked
-  // the bytes it received against a checksum sent with them.
-  virtual void put(const PutRequest &request) = 0;
+  // the bytes it received against a checksum sent with them. Returns the new
+  // object's revision and the store's time (the rest may be unset).
+  virtual ObjectInfo put(const PutRequest &request) = 0;
   // Streams the object into sink; returns what the store says of the object it
   // sent (size, the SHA-256 metadata), for the caller to check the bytes
   // against. Throws FC_ENOTFOUND when there is none.

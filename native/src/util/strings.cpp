@@ -61,4 +61,10 @@ std::string getenv_or_empty(const char *name) {
   return v ? std::string(v) : std::string();
 }
 
+std::string unquoted(std::string_view etag) {
+  if (starts_with(etag, "W/")) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
 }  // namespace fc

@@ -13,6 +13,8 @@ bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
+// An HTTP entity tag without its quotes (and without a weak tag's W/).
+std::string unquoted(std::string_view etag);
 // Makes text safe for a one-line message: control characters become spaces.
 std::string one_line(std::string_view s);
 std::string getenv_or_empty(const char *name);

@@ -1,0 +1,41 @@
+// A node's competition for the export lease of one version, on a thread of
+// its own so that no round ever waits on the event loop (or holds it): first
+// the probe that the store honours conditional writes, then a round of the
+// lease (lease/lease.h) every renewal interval. The caller only reads its
+// state, which never blocks on the store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "client.h"
+
+namespace fc {
+
+enum class ExportLeaseState { starting, follower, leader, unsupported };
+
+struct ExportLeaseStatus {
+  ExportLeaseState state = ExportLeaseState::starting;
+  LeaseView lease;
+  std::string problem;  // the last round's failure ("" after a good one), or why unsupported
+};
+
+class ExportLease {
+ public:
+  // Fences the client's writes of the version's configuration with the lease.
+  ExportLease(std::shared_ptr<Client> client, const std::string &version, int64_t duration_ms, int64_t renew_ms);
+  // Stops competing and returns at once: the thread releases the lease if it
+  // holds it, then ends (a round in flight finishes first).
+  ~ExportLease();
+  ExportLease(const ExportLease &) = delete;
+  ExportLease &operator=(const ExportLease &) = delete;
+
+  ExportLeaseStatus status() const;
+
+ private:
+  struct Shared;
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace fc
