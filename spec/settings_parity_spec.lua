@@ -131,7 +131,16 @@ local function plugin_verdict(env, conf, name)
 end
 
 local function base_env(row)
-  return row.name == "storage" and {} or { KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = BASE_STORAGE }
+  if row.name == "storage" then
+    return {}
+  end
+  local env = { KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = BASE_STORAGE }
+  if row.name == "lease_renew" then
+    -- The plugin also holds a renewal to half the duration (settings_spec.lua):
+    -- a duration long enough for every renewal the table allows.
+    env.KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION = "3600"
+  end
+  return env
 end
 
 local function plain(s)

@@ -140,6 +140,16 @@ describe("settings", function()
     assert.is_nil(secret.key:find("TopSecretValue", 1, true))
   end)
 
+  it("give the lease its defaults: 30 s, renewed every third of it", function()
+    local s = assert(resolve({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://bucket/p" }))
+    assert.is_true(s.lease)
+    assert.equals(30, s.lease_duration)
+    assert.equals(10, s.lease_renew)
+    s = assert(resolve({ KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION = "9", KONG_CLUSTER_FALLBACK_CONFIG_LEASE = "off" }))
+    assert.is_false(s.lease)
+    assert.equals(3, s.lease_renew)
+  end)
+
   it("refuse what Kong refuses, naming the variable or the plugin config field", function()
     local err, reason
     _, err, reason = resolve({ KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on" })
@@ -148,9 +158,15 @@ describe("settings", function()
     _, err, reason = resolve({ KONG_CLUSTER_FALLBACK_CONFIG_IMPORT = "on" })
     assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_STORAGE is required when export or import is on", err)
     assert.is_nil(reason, "a new data plane has no plugin config to wait for")
-    assert.matches("cannot both be on: a backup node does not import",
-      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://bucket/p", KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on",
-        KONG_CLUSTER_FALLBACK_CONFIG_IMPORT = "on" }), 1, true)
+    -- Kong EE 3.6+ lets one node import and export ("homogeneous data planes").
+    local both = assert(resolve({ KONG_CLUSTER_FALLBACK_CONFIG_STORAGE = "s3://bucket/p",
+      KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "on", KONG_CLUSTER_FALLBACK_CONFIG_IMPORT = "on" }))
+    assert.is_true(both.export and both.import)
+    assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_LEASE_RENEW must be at most half of "
+      .. "KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION (10 s)",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION = "10", KONG_CLUSTER_FALLBACK_CONFIG_LEASE_RENEW = "6" }))
+    assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION must be a number of seconds from 3 to 3600, got '1'",
+      error_of({ KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION = "1" }))
     assert.equals("KONG_CLUSTER_FALLBACK_CONFIG_EXPORT must be on or off, got 'yes'",
       error_of({ KONG_CLUSTER_FALLBACK_CONFIG_EXPORT = "yes" }))
     -- A bad value from the plugin config is named as such.

@@ -167,7 +167,61 @@ int cmd_stat(const Args &args) {
   std::printf("uploader:      %s\n", info->uploader ? info->uploader : "-");
   std::printf("sha256:        %s\n", info->sha256 ? info->sha256 : "-");
   if (info->generation) std::printf("generation:    %s\n", info->generation);
+  std::printf("epoch:         %s\n", info->epoch ? info->epoch : "-");
   fc_object_info_free(info);
+  return kOk;
+}
+
+std::string format_duration_ms(int64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
+void print_lease(const fc_lease_reading &r) {
+  if (!r.present) {
+    std::printf("holder:        - (no lease object: free)\n");
+    return;
+  }
+  std::printf("holder:        %s\n", r.released ? "- (released: free)" : r.holder);
+  std::printf("epoch:         %llu\n", static_cast<unsigned long long>(r.epoch));
+  std::printf("renewed:       %s\n", format_time(r.last_modified).c_str());
+  std::printf("duration:      %s\n", format_duration_ms(r.duration_ms).c_str());
+  if (r.released) std::printf("expires in:    - (free)\n");
+  else if (r.expires_in_ms > 0)
+    std::printf("expires in:    %s (by the store's clock)\n", format_duration_ms(r.expires_in_ms).c_str());
+  else std::printf("expires in:    expired %s ago (free)\n", format_duration_ms(-r.expires_in_ms).c_str());
+}
+
+int cmd_lease(const Args &args) {
+  expect_positional(args, 0, 0, "");
+  std::string version = required_version(args, "lease");
+  ClientPtr client = make_client(args);
+  char err[FC_ERRBUF_LEN];
+  if (args.has("probe")) {
+    char *problem = nullptr;
+    check(fc_client_probe_conditional_writes(client.get(), version.c_str(), &problem, err, sizeof err), err);
+    if (problem) {
+      std::cerr << "fallback-config: error: " << owned(problem) << "\n";
+      return kFailure;
+    }
+    std::printf("conditional writes: honoured (create-only and If-Match writes behave)\n");
+    return kOk;
+  }
+  fc_lease_reading reading;
+  check(fc_client_lease_read(client.get(), version.c_str(), &reading, err, sizeof err), err);
+  print_lease(reading);
+  if (!args.has("release")) return kOk;
+  if (!reading.present || reading.released) {
+    std::cerr << "the lease is free already: nothing to release\n";
+    return kOk;
+  }
+  std::cerr << "warning: releasing the lease of " << reading.holder << " (epoch " << reading.epoch
+            << "): another backup node may take it at once. If " << reading.holder
+            << " is alive it stops exporting at its next renewal; a write it has in flight is refused "
+               "by the configuration's fencing.\n";
+  check(fc_client_lease_release(client.get(), version.c_str(), &reading, err, sizeof err), err);
+  std::cerr << "released\n";
   return kOk;
 }
 
@@ -302,6 +356,16 @@ const Command kCommands[] = {
      "Shows the metadata of <prefix>/<VERSION>/config.json; without --kong-version,\n"
      "of the newest version present.\n",
      run_guarded<cmd_stat>},
+    {"lease", "show (or release) the export lease of a version's backup nodes",
+     "Usage: fallback-config lease --kong-version VERSION [--release | --probe] [options]\n\n"
+     "Shows <prefix>/<VERSION>/lease.json as the store has it: which backup node holds the\n"
+     "export lease, its epoch, and how long it has left by the store's clock.\n\n"
+     "  --kong-version VERSION  the gateway version segment of the key (required)\n"
+     "  --release               mark the lease released, so that another backup node takes it at\n"
+     "                          once (conditional on the lease being what was just read)\n"
+     "  --probe                 check that the store honours conditional writes, which the lease\n"
+     "                          needs (writes and removes a scratch object beside the lease)\n",
+     run_guarded<cmd_lease>},
     {"whoami", "show which AWS credential provider answers, without the credentials",
      "Usage: fallback-config whoami [options]\n\n"
      "For s3:// storage: looks up credentials through the chain the AWS SDKs use\n"

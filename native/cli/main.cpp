@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
   // Command options; the settings' flags come from the library's table.
   spec.with_value = {"kong-version", "if-generation-match", "o", "output", "service", "time", "show"};
   for (const std::string &flag : fc::cli::setting_flags()) spec.with_value.insert(flag);
-  spec.boolean = {"help", "s3", "no-normalize", "version"};
+  spec.boolean = {"help", "s3", "no-normalize", "version", "release", "probe"};
   fc::cli::Args args;
   try {
     args = fc::cli::parse_args(argc, argv, spec);

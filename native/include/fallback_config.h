@@ -372,6 +372,15 @@ FC_API int fc_client_lease_read(fc_client *client, const char *version, fc_lease
 FC_API int fc_client_lease_release(fc_client *client, const char *version, const fc_lease_reading *seen,
                                    char *errbuf, size_t errbuf_len);
 
+/*
+ * Whether the store honours conditional writes (writes, rewrites and removes
+ * a scratch object beside the version's configuration): *out_problem is NULL
+ * when it does, else one line naming the store and what it ignored (release
+ * with fc_free). A failure to ask is the call's own status.
+ */
+FC_API int fc_client_probe_conditional_writes(fc_client *client, const char *version, char **out_problem,
+                                              char *errbuf, size_t errbuf_len);
+
 /* ---- debugging: SigV4 ----------------------------------------------------- */
 
 typedef struct fc_sign_options {

@@ -257,7 +257,8 @@ function gcsError(status, reason, message) {
   };
 }
 
-const FAULT_TYPES = new Set(["reset_request", "reset_response", "stall", "status", "truncate", "corrupt", "skew_date", "delay"]);
+const FAULT_TYPES = new Set(["reset_request", "reset_response", "stall", "status", "truncate", "corrupt", "skew_date", "delay",
+  "hold_request", "precondition_ignored"]);
 function compileRules(list) {
   if (!Array.isArray(list)) throw new Error("rules must be a JSON array");
   return list.map((r, i) => {
@@ -385,6 +386,7 @@ async function handleRequest(client, creader, headBuf) {
   // Request: head and body to upstream, as received.
   let requestDone = false;
   const pump = (async () => {
+    if (fault && fault.type === "hold_request") await sleep(Number(fault.ms || 0));
     await toUpstream(upstream, headBuf);
     let sent = 0;
     const limit = fault && fault.type === "reset_request" ? Number(fault.after_bytes || 0) : Infinity;
@@ -452,6 +454,16 @@ async function handleRequest(client, creader, headBuf) {
       await closed(client);
       upstream.destroy();
       return false;
+    }
+    if (fault && fault.type === "precondition_ignored" && status === 412) {
+      // What a store that ignores If-Match/If-None-Match shows its client: the
+      // write "succeeded" (the rule's status, headers and body).
+      for await (const _ of bodySegments(ureader, resFr));
+      upstream.destroy();
+      await simpleResponse(client, Number(fault.status || 200), fault.headers || {}, String(fault.body ?? ""), method, keepAlive);
+      logLine(method, target, `412 answered as ${Number(fault.status || 200)}`, picked);
+      const whole = await Promise.race([pumped, sleep(200).then(() => false)]);
+      return whole && keepAlive;
     }
     if (fault && fault.type === "delay") await sleep(Number(fault.ms || 0));
     if (fault && fault.type === "skew_date") rbuf = skewHead(rbuf, Number(fault.seconds || 0));

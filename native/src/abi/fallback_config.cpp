@@ -698,3 +698,15 @@ int fc_client_lease_release(fc_client *client, const char *version, const fc_lea
     client->client.release_lease(version, reading);
   });
 }
+
+int fc_client_probe_conditional_writes(fc_client *client, const char *version, char **out_problem, char *errbuf,
+                                       size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(client, "client");
+    require(version, "version");
+    require(out_problem, "out_problem");
+    *out_problem = nullptr;
+    const std::string problem = client->client.probe_conditional_writes(version);
+    if (!problem.empty()) *out_problem = dup_string(problem);
+  });
+}

@@ -62,6 +62,21 @@ constexpr SettingSpec kTable[] = {
       "how long a starting node waits for its control plane before it imports", FC_SETTING_SECONDS, 0.001, kHour, 0,
       1},
      nullptr},
+    {SettingId::Lease,
+     {"lease", {"KONG_CLUSTER_FALLBACK_CONFIG_LEASE"}, nullptr, nullptr, "on|off", "on",
+      "backup nodes elect one exporter with a fenced lease on the storage (off: every backup node exports, as "
+      "Kong does)", FC_SETTING_ON_OFF, 0, 0, 0, 1},
+     nullptr},
+    {SettingId::LeaseDuration,
+     {"lease_duration", {"KONG_CLUSTER_FALLBACK_CONFIG_LEASE_DURATION"}, nullptr, nullptr, "SECONDS", "30",
+      "how long the export lease holds without a renewal: the most a dead exporter delays the next backup, "
+      "plus one renewal", FC_SETTING_SECONDS, 3, kHour, 0, 1},
+     nullptr},
+    {SettingId::LeaseRenew,
+     {"lease_renew", {"KONG_CLUSTER_FALLBACK_CONFIG_LEASE_RENEW"}, nullptr, nullptr, "SECONDS", nullptr,
+      "how often the holder renews the lease and the other backup nodes look at it (default: a third of "
+      "lease_duration; at most half of it)", FC_SETTING_SECONDS, 0.1, kHour / 2, 0, 1},
+     nullptr},
     {SettingId::S3PutParams,
      {"s3_put_params", {"KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG"}, "s3-put-params", "s3_put_params", "JSON", nullptr,
       "extra S3 PutObject parameters in AWS SDK naming, e.g. {\"ServerSideEncryption\":\"aws:kms\"}", FC_SETTING_JSON,

@@ -11,7 +11,8 @@ typedef enum fc_status {
   FC_ENETWORK = 5,
   FC_EIO = 6,
   FC_EPRECONDITION = 7,
-  FC_EINTERNAL = 8
+  FC_EINTERNAL = 8,
+  FC_ELEASE = 9
 } fc_status;
 
 typedef struct fc_settings fc_settings;
@@ -114,6 +115,7 @@ typedef struct fc_object_info {
   char *uploader;
   char *generation;
   char *sha256;
+  char *epoch;
 } fc_object_info;
 
 int fc_client_stat(fc_client *client, const char *version, fc_object_info **out,
@@ -167,6 +169,54 @@ typedef struct fc_kong_export_info {
 int fc_job_kong_export(fc_job *job, fc_kong_export_info *out, char *errbuf, size_t errbuf_len);
 
 void fc_job_free(fc_job *job);
+
+typedef struct fc_lease fc_lease;
+
+typedef enum fc_lease_state {
+  FC_LEASE_STARTING = 0,
+  FC_LEASE_FOLLOWER = 1,
+  FC_LEASE_LEADER = 2,
+  FC_LEASE_UNSUPPORTED = 3
+} fc_lease_state;
+
+typedef struct fc_lease_info {
+  int state;
+  int leading;
+  char holder[257];
+  uint64_t epoch;
+  int64_t expires_in_ms;
+  uint64_t acquisitions;
+  uint64_t losses;
+  char lost_reason[FC_ERRBUF_LEN];
+  char problem[FC_ERRBUF_LEN];
+} fc_lease_info;
+
+int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
+                                 fc_lease **out, char *errbuf, size_t errbuf_len);
+
+int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len);
+
+void fc_lease_free(fc_lease *lease);
+
+typedef struct fc_lease_reading {
+  int present;
+  char holder[257];
+  uint64_t epoch;
+  int released;
+  int64_t duration_ms;
+  int64_t expires_in_ms;
+  int64_t last_modified;
+  char revision[257];
+} fc_lease_reading;
+
+int fc_client_lease_read(fc_client *client, const char *version, fc_lease_reading *out, char *errbuf,
+                                size_t errbuf_len);
+
+int fc_client_lease_release(fc_client *client, const char *version, const fc_lease_reading *seen,
+                                   char *errbuf, size_t errbuf_len);
+
+int fc_client_probe_conditional_writes(fc_client *client, const char *version, char **out_problem,
+                                              char *errbuf, size_t errbuf_len);
 
 typedef struct fc_sign_options {
   const char *region;

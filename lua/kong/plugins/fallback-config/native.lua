@@ -476,6 +476,64 @@ function job_mt:close()
   self.handle = nil
 end
 
+-- The export lease (one exporter among several backup nodes): competed for
+-- on the library's own thread; reading its state never waits on the store.
+
+local lease_mt = {}
+lease_mt.__index = lease_mt
+
+local out_lease = ffi.new("fc_lease *[1]")
+local lease_info = ffi.new("fc_lease_info")
+local LEASE_STATES = {
+  [ffi.C.FC_LEASE_STARTING] = "starting",
+  [ffi.C.FC_LEASE_FOLLOWER] = "follower",
+  [ffi.C.FC_LEASE_LEADER] = "leader",
+  [ffi.C.FC_LEASE_UNSUPPORTED] = "unsupported",
+}
+
+--- Starts competing for the export lease of `version` as the client's node
+-- id; from now on the client's writes of that configuration are fenced.
+-- Seconds in, milliseconds to the library.
+function client_mt:lease_start(version, duration, renew)
+  local rc = lib.fc_client_lease_start(self.handle, version, math.floor(duration * 1000 + 0.5),
+    math.floor(renew * 1000 + 0.5), out_lease, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  return setmetatable({ handle = ffi.gc(out_lease[0], lib.fc_lease_free) }, lease_mt)
+end
+
+--- { state ("starting", "follower", "leader", "unsupported"), leading, holder
+-- (nil: none), epoch, expires_in (seconds, nil unknown), acquisitions,
+-- losses, lost_reason, problem (nil after a good round) }.
+function lease_mt:info()
+  local rc = lib.fc_lease_info_get(self.handle, lease_info, errbuf, ERRBUF_LEN)
+  if rc ~= 0 then
+    return failure(rc)
+  end
+  local i = lease_info
+  local holder, problem = ffi.string(i.holder), ffi.string(i.problem)
+  return {
+    state = LEASE_STATES[i.state],
+    leading = i.leading ~= 0,
+    holder = holder ~= "" and holder or nil,
+    epoch = tonumber(i.epoch),
+    expires_in = i.expires_in_ms >= 0 and tonumber(i.expires_in_ms) / 1000 or nil,
+    acquisitions = tonumber(i.acquisitions),
+    losses = tonumber(i.losses),
+    lost_reason = ffi.string(i.lost_reason),
+    problem = problem ~= "" and problem or nil,
+  }
+end
+
+--- Stops competing; a held lease is released in the background.
+function lease_mt:close()
+  if self.handle ~= nil then
+    lib.fc_lease_free(ffi.gc(self.handle, nil))
+    self.handle = nil
+  end
+end
+
 function _M.version()
   return ffi.string(lib.fc_version())
 end

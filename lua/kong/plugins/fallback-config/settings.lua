@@ -3,8 +3,7 @@
 -- library's table (native/src/settings/): this module hands the library the
 -- environment captured in the init phase and the plugin config's shared
 -- fields, and keeps only Kong's own choices: the environment wins over the
--- plugin config, a backup node does not import, storage is required once
--- export or import is on.
+-- plugin config, storage is required once export or import is on.
 
 local cjson = require("cjson.safe")
 local native = require("kong.plugins.fallback-config.native")
@@ -146,10 +145,15 @@ function _M.resolve(env, conf)
   s.storage = settings:get("storage")
   s.export_delay = tonumber((settings:get("export_delay")))
   s.import_grace = tonumber((settings:get("import_grace")))
-  if s.export and s.import then
-    -- The backup node is the source of the backups, never fed from them.
-    return refuse(settings:source("export") .. " and " .. settings:source("import")
-      .. " cannot both be on: a backup node does not import")
+  -- Export and import may both be on (Kong EE 3.6+'s homogeneous data
+  -- planes): such a node imports first, then competes for the lease.
+  s.lease = settings:get("lease") == "on"
+  s.lease_duration = tonumber((settings:get("lease_duration")))
+  local renew, renew_source = settings:get("lease_renew")
+  s.lease_renew = renew and tonumber(renew) or s.lease_duration / 3
+  if s.lease and s.lease_renew > s.lease_duration / 2 then
+    return refuse((renew_source or _M.variable("lease_renew")) .. " must be at most half of "
+      .. (settings:source("lease_duration") or _M.variable("lease_duration")) .. " (" .. s.lease_duration .. " s)")
   end
   if (s.export or s.import) and not s.storage then
     return refuse(_M.variable("storage") .. " is required when export or import is on", s.export and "no_storage" or nil)
