@@ -83,6 +83,28 @@ describe("export schedule", function()
     assert.equals(59, wait)
   end)
 
+  it("keeps a deferred upload waiting, with no back-off, until it is asked again", function()
+    s:offer("ha")
+    assert.equals("upload", s:next_action())
+    s:upload_deferred() -- another node holds the lease
+    assert.equals("wait", (s:next_action()), "the delay since the attempt still holds")
+    advance(60)
+    assert.equals("upload", s:next_action())
+    s:upload_succeeded("ha")
+    assert.equals("idle", s:next_action())
+  end)
+
+  it("does not upload what the node imported from storage", function()
+    s:already_stored("hi")
+    s:offer("hi")
+    assert.equals("idle", s:next_action())
+    s:offer("hj")
+    assert.equals("upload", s:next_action())
+    s:already_stored("hk") -- ignored during an upload: the upload's outcome decides
+    s:upload_succeeded("hj")
+    assert.is_true(s:is_uploaded("hj"))
+  end)
+
   it("retries a failed upload with growing delays until it succeeds", function()
     s:offer("ha")
     local delays = {}

@@ -335,6 +335,7 @@ typedef struct fc_lease_info {
   uint64_t losses;               /* times it lost it to another node */
   char lost_reason[FC_ERRBUF_LEN]; /* why the last loss */
   char problem[FC_ERRBUF_LEN];   /* the last round's failure ("" after a good round), or why unsupported */
+  int stopped;                   /* 1 once fc_lease_stop's work is done (a held lease released) */
 } fc_lease_info;
 
 /*
@@ -349,6 +350,8 @@ FC_API int fc_client_lease_start(fc_client *client, const char *version, int64_t
 FC_API int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len);
 /* Stops competing and returns at once; a held lease is released in the background. */
 FC_API void fc_lease_free(fc_lease *lease);
+/* Like fc_lease_free, keeping the handle: fc_lease_info_get tells when it is done (`stopped`). */
+FC_API int fc_lease_stop(fc_lease *lease, char *errbuf, size_t errbuf_len);
 
 typedef struct fc_lease_reading {
   int present;           /* 0: no lease object (free) */

@@ -28,6 +28,7 @@ struct ExportLease::Shared {
   std::condition_variable wake;
   bool stopping = false;
   bool probed = false;
+  bool stopped = false;
   std::string unsupported;  // why the store cannot hold a lease
   std::string problem;
 
@@ -43,6 +44,12 @@ struct ExportLease::Shared {
   }
 
   void run() {
+    work();
+    std::lock_guard<std::mutex> lock(mutex);
+    stopped = true;
+  }
+
+  void work() {
     // Until the store is known to honour conditional writes, nothing is
     // elected and nothing exported; errors asking it are retried.
     while (!probed) {
@@ -90,7 +97,9 @@ ExportLease::ExportLease(std::shared_ptr<Client> client, const std::string &vers
   std::thread([shared] { shared->run(); }).detach();
 }
 
-ExportLease::~ExportLease() {
+ExportLease::~ExportLease() { stop(); }
+
+void ExportLease::stop() {
   std::lock_guard<std::mutex> lock(shared_->mutex);
   shared_->stopping = true;
   shared_->wake.notify_all();
@@ -101,6 +110,7 @@ ExportLeaseStatus ExportLease::status() const {
   s.lease = shared_->lease->view();
   std::lock_guard<std::mutex> lock(shared_->mutex);
   s.problem = shared_->problem;
+  s.stopped = shared_->stopped;
   if (!shared_->probed) s.state = ExportLeaseState::starting;
   else if (!shared_->unsupported.empty()) s.state = ExportLeaseState::unsupported;
   else s.state = s.lease.role == LeaseRole::leader ? ExportLeaseState::leader : ExportLeaseState::follower;

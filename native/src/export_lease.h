@@ -19,6 +19,7 @@ struct ExportLeaseStatus {
   ExportLeaseState state = ExportLeaseState::starting;
   LeaseView lease;
   std::string problem;  // the last round's failure ("" after a good one), or why unsupported
+  bool stopped = false; // the thread has ended (a held lease released)
 };
 
 class ExportLease {
@@ -31,6 +32,8 @@ class ExportLease {
   ExportLease(const ExportLease &) = delete;
   ExportLease &operator=(const ExportLease &) = delete;
 
+  // Stops competing, at once: the thread releases a held lease and ends.
+  void stop();
   ExportLeaseStatus status() const;
 
  private:

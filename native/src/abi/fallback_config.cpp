@@ -657,6 +657,14 @@ int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t 
     out->losses = s.lease.losses;
     copy_field(out->lost_reason, fc::one_line(s.lease.lost_reason));
     copy_field(out->problem, fc::one_line(s.problem));
+    out->stopped = s.stopped;
+  });
+}
+
+int fc_lease_stop(fc_lease *lease, char *errbuf, size_t errbuf_len) {
+  return guarded(errbuf, errbuf_len, [&] {
+    require(lease, "lease");
+    lease->lease->stop();
   });
 }
 

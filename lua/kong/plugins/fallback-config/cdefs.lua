@@ -189,6 +189,7 @@ typedef struct fc_lease_info {
   uint64_t losses;
   char lost_reason[FC_ERRBUF_LEN];
   char problem[FC_ERRBUF_LEN];
+  int stopped;
 } fc_lease_info;
 
 int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
@@ -197,6 +198,8 @@ int fc_client_lease_start(fc_client *client, const char *version, int64_t durati
 int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len);
 
 void fc_lease_free(fc_lease *lease);
+
+int fc_lease_stop(fc_lease *lease, char *errbuf, size_t errbuf_len);
 
 typedef struct fc_lease_reading {
   int present;

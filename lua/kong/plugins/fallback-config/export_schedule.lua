@@ -89,6 +89,27 @@ function _M:upload_skipped()
   self.retry_at = nil
 end
 
+--- The upload was not this node's to make (it does not hold the export
+-- lease): the configuration waits, with no back-off, until the node may
+-- upload again.
+function _M:upload_deferred()
+  self.uploading = false
+  self.pending = true
+  self.retry_at = nil
+end
+
+--- Storage holds the configuration with this hash without this node having
+-- uploaded it (it imported it): not uploaded again.
+function _M:already_stored(hash)
+  if hash == nil or self.uploading then
+    return
+  end
+  self.uploaded_hash = hash
+  if self.pending and self.pending_hash == hash then
+    self.pending, self.pending_hash = false, nil
+  end
+end
+
 --- The upload failed: it is retried after a back-off, with the newest
 -- configuration at that time. Returns when.
 function _M:upload_failed()

@@ -12,6 +12,7 @@
 -- page by page (config_reader.lua) and encoded in yielding steps.
 
 local reader = require("kong.plugins.fallback-config.config_reader")
+local lease_watch = require("kong.plugins.fallback-config.lease_watch")
 local serializer = require("kong.plugins.fallback-config.serializer")
 local schedule = require("kong.plugins.fallback-config.export_schedule")
 
@@ -49,6 +50,36 @@ function _M.new(opts)
     schedule = schedule.new({ delay = opts.delay, now = now }),
     running = false,
   }, mt)
+end
+
+--- The export lease this node competes for (nil: none, every backup node
+-- exports). Uploads wait while another node holds it.
+function _M:set_lease(lease)
+  self.lease, self.held = lease, false
+end
+
+--- Nothing is exported until set_lease: a node with the lease on never
+-- uploads before it competes for it (or while it imports first).
+function _M:hold()
+  self.held = true
+end
+
+--- This node took the lease: what waited is exported now.
+function _M:lease_acquired()
+  self:run()
+end
+
+function _M:may_export()
+  if self.held then
+    return false
+  end
+  return self.lease == nil or lease_watch.may_export(self.lease:info())
+end
+
+--- Storage holds the configuration with this hash already (the node
+-- imported it): it is not exported back.
+function _M:already_stored(hash)
+  self.schedule:already_stored(hash)
 end
 
 --- Settings changed (plugin config): the next upload uses the new client.
@@ -89,6 +120,9 @@ end
 
 function _M:loop(premature)
   while not premature and not ngx.worker.exiting() do
+    if not self:may_export() then
+      return -- waits for the lease (lease_acquired)
+    end
     local action, wait = self.schedule:next_action()
     if action == "idle" then
       return
@@ -106,6 +140,13 @@ function _M:loop(premature)
 end
 
 function _M:fail(hash, err, status)
+  if status == "ELEASE" then
+    -- Another node leads (the handler logs the loss): the configuration
+    -- waits for this node to hold the lease again.
+    self.schedule:upload_deferred()
+    self.log("notice", "export of config %s to %s not written: %s", hash or "(unknown)", self.url, err)
+    return
+  end
   if status == "EXITING" then
     -- The worker is going away: the next worker (or node) exports again.
     self.log("notice", "export of config %s to %s abandoned: the nginx worker is exiting", hash or "(unknown)", self.url)

@@ -10,6 +10,7 @@ local native = require("kong.plugins.fallback-config.native")
 local edition = require("kong.plugins.fallback-config.edition")
 local exporter = require("kong.plugins.fallback-config.exporter")
 local importer = require("kong.plugins.fallback-config.importer")
+local lease_watch = require("kong.plugins.fallback-config.lease_watch")
 local current_hash = require("kong.plugins.fallback-config.config_reader").current_hash
 
 local ngx = ngx
@@ -32,6 +33,8 @@ local ALL_WORKSPACES = { workspace = ngx.null }
 local HASH_POLL = 2
 local CP_SETTLE = 0.5 -- seconds a control plane's burst of push_config may take before the settings are read
 local YIELD_EVERY = 100 -- plugins read between two yields while looking for the plugin's own config
+local LEASE_POLL = 1 -- seconds between two looks at the export lease's state (in memory: no request)
+local LEASE_RELEASE_WAIT = 1 -- seconds an exiting worker gives its lease's release, so another node takes over at once
 
 local function log(level, fmt, ...)
   kong.log[level]("[" .. PLUGIN_NAME .. "] " .. string.format(fmt, ...))
@@ -120,6 +123,11 @@ local state = {
   referenced = false, -- the plugin's config holds vault references (resolved again on every change)
   refreshing = false,
   seen_hash = nil, -- Kong's hash the exporter last heard of
+  lease = nil, -- the export lease this node competes for (native.lua)
+  lease_key = nil, -- the client and lease settings it was started with
+  lease_watch = nil,
+  lease_allowed = false, -- set once the node may compete (after its import, if it imports)
+  lease_polling = false,
 }
 
 -- Builds (or keeps) the client for the resolved settings.
@@ -139,6 +147,78 @@ local function client_for(s)
     state.client, state.client_key = client, key
   end
   return state.client
+end
+
+local function stop_lease()
+  if state.lease then
+    state.lease:close() -- a held lease is released in the background
+    state.lease, state.lease_key, state.lease_watch = nil, nil, nil
+  end
+end
+
+local function poll_lease(premature)
+  local lease = state.lease
+  if not lease then
+    return
+  end
+  if premature then
+    -- The worker exits: release the lease, and give the release a moment,
+    -- so that another backup node takes over now, not a lease duration later.
+    lease:stop()
+    local waited = 0
+    while waited < LEASE_RELEASE_WAIT and not (lease:info() or { stopped = true }).stopped do
+      if not pcall(ngx.sleep, 0.05) then
+        break
+      end
+      waited = waited + 0.05
+    end
+    lease:close()
+    return
+  end
+  local info, err = lease:info()
+  if not info then
+    log("err", "cannot read the export lease's state: %s", err)
+    return
+  end
+  local lines, acquired = state.lease_watch:look(info)
+  for _, line in ipairs(lines) do
+    log(line[1], "%s", line[2])
+  end
+  if acquired then
+    state.exporter:lease_acquired()
+  end
+end
+
+-- Starts (or keeps) the export lease for the client and settings; with the
+-- lease off, the exporter exports on its own, as Kong's backup nodes do.
+local function ensure_lease(s, client)
+  if not s.lease then
+    stop_lease()
+    state.exporter:set_lease(nil)
+    return
+  end
+  local key = state.client_key .. "\nlease=" .. s.lease_duration .. "/" .. s.lease_renew
+  if key == state.lease_key then
+    return
+  end
+  stop_lease()
+  local lease, err = client:lease_start(kong.version, s.lease_duration, s.lease_renew)
+  if not lease then
+    -- Never two writers: without its lease this node does not export.
+    state.exporter:hold()
+    log("err", "cannot start the export lease: %s; this node does not export", err)
+    return
+  end
+  state.lease, state.lease_key = lease, key
+  state.lease_watch = lease_watch.new({ url = (client:config_url(kong.version):gsub("config%.json$", "lease.json")) })
+  state.exporter:set_lease(lease)
+  if not state.lease_polling then
+    local ok, timer_err = ngx.timer.every(LEASE_POLL, poll_lease)
+    state.lease_polling = ok and true or false
+    if not ok then
+      log("err", "cannot watch the export lease: %s", timer_err)
+    end
+  end
 end
 
 local function disable(reason)
@@ -190,6 +270,12 @@ local function resolve_settings()
     else
       state.exporter = exporter.new({ client = client, version = kong.version, url = url,
         delay = s.export_delay, log = log, insecure_warning = s.insecure_warning })
+      if s.lease then
+        state.exporter:hold() -- until the lease has started (ensure_lease)
+      end
+    end
+    if state.lease_allowed then
+      ensure_lease(s, client)
     end
   end
   return s
@@ -314,15 +400,33 @@ local function start(premature)
     if conf.database == "off" then
       ngx.timer.at(HASH_POLL, poll_hash)
     end
+    -- A node that also imports imports first (when it has no configuration
+    -- and no control plane), then competes for the lease.
+    if not (s.import and not importer.node_has_config()) then
+      state.lease_allowed = true
+      ensure_lease(s, state.client)
+    end
   end
   if s.import then
     if conf.role ~= "data_plane" and conf.database ~= "off" then
       return disable(settings.variable("import") .. " needs a data plane or a DB-less node")
     end
     local client = state.client
+    local done = nil
+    if s.export and not state.lease_allowed then
+      done = function(imported_hash)
+        if state.exporter then
+          state.exporter:already_stored(imported_hash) -- storage holds it: not exported back
+        end
+        state.lease_allowed = true
+        if state.resolved and state.resolved.export and state.client then
+          ensure_lease(state.resolved, state.client)
+        end
+      end
+    end
     importer.new({ client = client, version = kong.version, url = client:config_url(kong.version),
       grace = s.import_grace, log = log, declarative_config = kong.db.declarative_config,
-      configuration = conf, insecure_warning = s.insecure_warning }):start()
+      configuration = conf, insecure_warning = s.insecure_warning, done = done }):start()
   end
 end
 

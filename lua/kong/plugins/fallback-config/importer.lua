@@ -51,6 +51,8 @@ local function one_line(s)
 end
 
 --- opts: client, version, url, grace (seconds), log (function(level, fmt, ...)),
+-- done (optional: function(imported_hash), called once the node has a
+-- configuration or has imported one; not when the worker exits first),
 -- declarative_config (Kong's), configuration (kong.configuration), backoff
 -- (options), insecure_warning (logged before every download when TLS
 -- verification is off).
@@ -65,6 +67,7 @@ function _M.new(opts)
     declarative_config = opts.declarative_config,
     configuration = opts.configuration,
     backoff = backoff.new(opts.backoff),
+    done = opts.done,
   }, mt)
 end
 
@@ -76,6 +79,9 @@ function _M:start()
     local ran, loop_err = pcall(self.loop, self)
     if not ran then
       self.log("err", "import stopped by an error: %s", tostring(loop_err))
+    end
+    if self.done and not ngx.worker.exiting() then
+      self.done(self.imported_hash)
     end
   end)
   if not ok then
@@ -212,6 +218,7 @@ function _M:import_once()
     local loaded, load_err, err_t = apply(self.declarative_config, config)
     if loaded then
       local imported_hash = declarative.get_current_hash()
+      self.imported_hash = imported_hash
       self.log("notice", "imported config sha256:%s (Kong hash %s) from %s in %d ms", sha256,
         tostring(imported_hash), self.url, math.floor((now() - started) * 1000 + 0.5))
       -- Kong refuses a control plane's configuration that arrives while a

@@ -523,7 +523,14 @@ function lease_mt:info()
     losses = tonumber(i.losses),
     lost_reason = ffi.string(i.lost_reason),
     problem = problem ~= "" and problem or nil,
+    stopped = i.stopped ~= 0,
   }
+end
+
+--- Stops competing (a held lease is released in the background); info()
+-- says `stopped` once that is done. close() still frees the handle.
+function lease_mt:stop()
+  return succeeded(lib.fc_lease_stop(self.handle, errbuf, ERRBUF_LEN))
 end
 
 --- Stops competing; a held lease is released in the background.
