@@ -287,6 +287,14 @@ ObjectInfo Lease::fenced_put(PutRequest request) {
       }
       revision = stored.revision;  // "" for none; an older epoch's write is replaced
     }
+    if (attempt > 1) {
+      // Only while still leading, in the same epoch, is the write tried again.
+      const uint64_t before = epoch;
+      std::optional<std::string> known = revision;
+      check_leading();
+      if (epoch != before) fail(FC_ELEASE, "this node's export lease changed during the write; not written");
+      revision = known;
+    }
     request.condition = revision->empty() ? WriteCondition::if_absent() : WriteCondition::if_unchanged(*revision);
     try {
       ObjectInfo stored = storage_.put(request);
@@ -303,9 +311,7 @@ ObjectInfo Lease::fenced_put(PutRequest request) {
         fail(FC_ESTORAGE, "the configuration " + options_.config_url +
                               " changed under every write of this node; not written");
     }
-    revision.reset();
-    check_leading();
-    request.epoch = std::to_string(epoch);
+    revision.reset();  // read it again: who wrote it decides
   }
 }
 
