@@ -66,6 +66,26 @@ describe("the lease watch", function()
       messages((w:look(info({ holder = "node-a", epoch = 1 })))))
   end)
 
+  it("follows Kong EE's election while EE's nodes register, and says so", function()
+    local w = watch.new({ url = URL })
+    w:look(info({ holder = "node-a", epoch = 2 }))
+    local lines = w:look(info({ state = "ee_standby", holder = "ee-node" }))
+    assert.same({
+      "notice: Kong Enterprise backup nodes register under s3://b/kong/3.9.1.0/election/: this node takes part in "
+        .. "their election, as their nodes do, instead of the export lease",
+      "notice: Kong Enterprise's election chose ee-node: this node stands by",
+    }, messages(lines))
+    assert.is_false(watch.may_export(info({ state = "ee_standby", holder = "ee-node" })))
+    assert.same({ "notice: Kong Enterprise's election chose this node: it exports (unfenced, as their nodes write)" },
+      messages((w:look(info({ state = "ee_elected", holder = "me" })))))
+    assert.is_true(watch.may_export(info({ state = "ee_elected", holder = "me" })))
+    assert.same({}, messages((w:look(info({ state = "ee_elected", holder = "me" })))))
+    assert.same({
+      "notice: no other node registers under s3://b/kong/3.9.1.0/election/ any more: back to the export lease",
+      "notice: node-a holds the export lease " .. URL .. " (epoch 3): this node stands by",
+    }, messages((w:look(info({ holder = "node-a", epoch = 3 })))))
+  end)
+
   it("lets only a node whose lease has not run out export", function()
     assert.is_false(watch.may_export(nil))
     assert.is_false(watch.may_export(info({ state = "starting" })))

@@ -322,7 +322,9 @@ typedef enum fc_lease_state {
   FC_LEASE_STARTING = 0,   /* probing that the store honours conditional writes */
   FC_LEASE_FOLLOWER = 1,   /* another node holds the lease, or none does yet */
   FC_LEASE_LEADER = 2,     /* this node holds it (see `leading` for whether it is still valid here) */
-  FC_LEASE_UNSUPPORTED = 3 /* the store ignores conditional writes: no lease, writes unfenced */
+  FC_LEASE_UNSUPPORTED = 3, /* the store ignores conditional writes: no lease, writes unfenced */
+  FC_LEASE_EE_ELECTED = 4,  /* Kong EE's backup nodes share the prefix, and their election chose this node */
+  FC_LEASE_EE_STANDBY = 5   /* Kong EE's backup nodes share the prefix, and their election chose another (`holder`) */
 } fc_lease_state;
 
 typedef struct fc_lease_info {
@@ -343,9 +345,14 @@ typedef struct fc_lease_info {
  * id (the uploader setting), on a thread of its own: first a probe of the
  * store's conditional writes, then a round every renew_ms. Returns at once.
  * The client's writes of the version's configuration are fenced from now on.
+ * With ee_interval_ms > 0 (Kong EE's DP_RESILIENCE_ELECTION_INTERVAL), each
+ * round also looks for Kong EE's election registrations under
+ * <prefix>/<version>/election/: while another node's are live, this node
+ * registers as EE's nodes do and obeys their election (FC_LEASE_EE_*),
+ * writing unfenced as they do.
  */
 FC_API int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
-                                 fc_lease **out, char *errbuf, size_t errbuf_len);
+                                 int64_t ee_interval_ms, fc_lease **out, char *errbuf, size_t errbuf_len);
 /* What the lease's last round found. Never blocks on the store. */
 FC_API int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len);
 /* Stops competing and returns at once; a held lease is released in the background. */

@@ -236,6 +236,17 @@ std::shared_ptr<Lease> Client::make_lease(const std::string &version, int64_t du
   return std::make_shared<Lease>(*storage_, std::move(options), std::move(clock));
 }
 
+std::shared_ptr<EeElection> Client::make_ee_election(const std::string &version, int64_t interval_ms,
+                                                     EeElection::WallClock wall_clock) {
+  if (uploader_.empty()) fail(FC_EINVAL, "Kong EE's election needs this node's id (the uploader setting)");
+  EeElectionOptions options;
+  options.prefix = location_.version_key(version, "election") + "/";
+  options.node_id = uploader_;
+  options.interval_ms = interval_ms;
+  options.gcs = location_.scheme == Scheme::GCS;
+  return std::make_shared<EeElection>(*storage_, std::move(options), std::move(wall_clock));
+}
+
 void Client::fence_with(std::shared_ptr<Lease> lease) {
   std::lock_guard<std::mutex> lock(fence_mutex_);
   fence_ = std::move(lease);

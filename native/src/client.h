@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/aws_credential_chain.h"
+#include "lease/ee_election.h"
 #include "lease/lease.h"
 #include "settings/settings.h"
 #include "storage/location.h"
@@ -48,6 +49,9 @@ class Client {
   // The export lease of a version on this client's storage (lease/lease.h),
   // held as this client's node id (the uploader setting).
   std::shared_ptr<Lease> make_lease(const std::string &version, int64_t duration_ms, Lease::Clock clock);
+  // Kong EE's election of the version's backup nodes, as this node takes part in it.
+  std::shared_ptr<EeElection> make_ee_election(const std::string &version, int64_t interval_ms,
+                                               EeElection::WallClock wall_clock);
   // From now on every write of that lease's configuration goes through it
   // (fenced); nullptr: unfenced again.
   void fence_with(std::shared_ptr<Lease> lease);
@@ -64,6 +68,7 @@ class Client {
   // S3 only: which credential provider answered, and until when.
   ResolvedCredentials credentials_source() const;
   bool is_gcs() const { return location_.scheme == Scheme::GCS; }
+  const std::string &uploader() const { return uploader_; }
   // Whether https certificates and host names are verified (tls_verify).
   bool tls_verify() const { return tls_verify_; }
 

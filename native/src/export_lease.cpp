@@ -1,11 +1,13 @@
 #include "export_lease.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "util/error.h"
+#include "util/exit_gate.h"
 
 namespace fc {
 
@@ -23,6 +25,10 @@ struct ExportLease::Shared {
   std::string version;
   int64_t renew_ms;
   std::shared_ptr<Lease> lease;
+  std::shared_ptr<EeElection> ee;  // null: EE's election is not looked for
+  std::string node_id;
+  bool ee_mode = false;           // this thread only
+  int64_t ee_registered_at = -1;  // this thread only
 
   mutable std::mutex mutex;
   std::condition_variable wake;
@@ -31,6 +37,7 @@ struct ExportLease::Shared {
   bool stopped = false;
   std::string unsupported;  // why the store cannot hold a lease
   std::string problem;
+  std::string ee_leader;  // while in EE's election: the node it elects
 
   // Waits up to ms or until stopping; returns false when stopping.
   bool sleep(int64_t ms) {
@@ -49,12 +56,60 @@ struct ExportLease::Shared {
     stopped = true;
   }
 
+  // Runs one round through the exit gate (util/exit_gate.h): none starts
+  // once the process is exiting, and exit waits for the one in flight.
+  template <typename Round>
+  void gated(Round round) {
+    if (!exit_gate::enter()) exit_gate::park();
+    struct Leave {
+      ~Leave() { exit_gate::leave(); }
+    } leave;
+    round();
+  }
+
+  // One round where Kong EE's backup nodes may be registered: while another
+  // node's live registration exists, EE's election decides, not the lease.
+  void round_with_ee() {
+    std::vector<EeRegistration> live = ee->live();
+    // Kong EE's nodes, not this plugin's (which register too while EE's do).
+    const bool others =
+        std::any_of(live.begin(), live.end(), [&](const EeRegistration &r) { return r.ee_node && r.node_id != node_id; });
+    if (!others) {
+      if (ee_mode) {
+        ee_mode = false;
+        client->fence_with(lease);
+        std::lock_guard<std::mutex> lock(mutex);
+        ee_leader.clear();
+      }
+      lease->tick();
+      return;
+    }
+    if (!ee_mode) {
+      ee_mode = true;
+      lease->release();  // the other plugin nodes see the same registrations and do the same
+      client->fence_with(nullptr);
+      ee_registered_at = -1;
+    }
+    // EE registers every round and counts a registration live for a round
+    // and 5 s: refreshed every half round here, so it never lapses.
+    const int64_t now = monotonic_ms();
+    if (ee_registered_at < 0 || now - ee_registered_at >= ee->interval_ms() / 2) {
+      ee->register_self();
+      ee_registered_at = now;
+      live = ee->live();
+    }
+    std::optional<EeRegistration> elected = EeElection::leader(live);
+    std::lock_guard<std::mutex> lock(mutex);
+    ee_leader = elected ? elected->node_id : std::string();
+  }
+
   void work() {
     // Until the store is known to honour conditional writes, nothing is
     // elected and nothing exported; errors asking it are retried.
     while (!probed) {
       try {
-        std::string why = client->probe_conditional_writes(version);
+        std::string why;
+        gated([&] { why = client->probe_conditional_writes(version); });
         std::lock_guard<std::mutex> lock(mutex);
         probed = true;
         problem.clear();
@@ -71,20 +126,24 @@ struct ExportLease::Shared {
     for (;;) {
       const int64_t started = monotonic_ms();
       try {
-        lease->tick();
+        gated([&] {
+          if (ee) round_with_ee();
+          else lease->tick();
+        });
         record("");
       } catch (const std::exception &e) {
         record(e.what());
       }
       if (!sleep(renew_ms - (monotonic_ms() - started))) break;
     }
-    lease->release();
+    gated([&] { lease->release(); });
   }
 };
 
 ExportLease::ExportLease(std::shared_ptr<Client> client, const std::string &version, int64_t duration_ms,
-                         int64_t renew_ms)
+                         int64_t renew_ms, int64_t ee_interval_ms)
     : shared_(std::make_shared<Shared>()) {
+  if (ee_interval_ms < 0) fail(FC_EINVAL, "the election interval must not be negative");
   if (duration_ms < 3000) fail(FC_EINVAL, "the lease duration must be at least 3 s");
   if (renew_ms <= 0 || renew_ms * 2 > duration_ms)
     fail(FC_EINVAL, "the lease renewal interval must be positive and at most half the lease duration");
@@ -92,8 +151,15 @@ ExportLease::ExportLease(std::shared_ptr<Client> client, const std::string &vers
   shared_->version = version;
   shared_->renew_ms = renew_ms;
   shared_->lease = shared_->client->make_lease(version, duration_ms, monotonic_ms);
+  if (ee_interval_ms > 0)
+    shared_->ee = shared_->client->make_ee_election(version, ee_interval_ms, [] {
+      using namespace std::chrono;
+      return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() / 1000.0;
+    });
+  shared_->node_id = shared_->client->uploader();
   shared_->client->fence_with(shared_->lease);
   std::shared_ptr<Shared> shared = shared_;
+  exit_gate::arm();
   std::thread([shared] { shared->run(); }).detach();
 }
 
@@ -113,7 +179,11 @@ ExportLeaseStatus ExportLease::status() const {
   s.stopped = shared_->stopped;
   if (!shared_->probed) s.state = ExportLeaseState::starting;
   else if (!shared_->unsupported.empty()) s.state = ExportLeaseState::unsupported;
-  else s.state = s.lease.role == LeaseRole::leader ? ExportLeaseState::leader : ExportLeaseState::follower;
+  else if (!shared_->ee_leader.empty()) {
+    s.state = shared_->ee_leader == shared_->node_id ? ExportLeaseState::ee_elected : ExportLeaseState::ee_standby;
+    s.lease.holder = shared_->ee_leader;
+    s.lease.leading = false;
+  } else s.state = s.lease.role == LeaseRole::leader ? ExportLeaseState::leader : ExportLeaseState::follower;
   return s;
 }
 

@@ -13,7 +13,9 @@
 
 namespace fc {
 
-enum class ExportLeaseState { starting, follower, leader, unsupported };
+// ee_elected / ee_standby: Kong EE's backup nodes register under the same
+// prefix, and this node takes part in their election instead of the lease.
+enum class ExportLeaseState { starting, follower, leader, unsupported, ee_elected, ee_standby };
 
 struct ExportLeaseStatus {
   ExportLeaseState state = ExportLeaseState::starting;
@@ -25,7 +27,12 @@ struct ExportLeaseStatus {
 class ExportLease {
  public:
   // Fences the client's writes of the version's configuration with the lease.
-  ExportLease(std::shared_ptr<Client> client, const std::string &version, int64_t duration_ms, int64_t renew_ms);
+  // With ee_interval_ms (DP_RESILIENCE_ELECTION_INTERVAL; 0: never), each
+  // round first looks for Kong EE's live registrations: while another node's
+  // exist, this node registers and obeys EE's election, unfenced as EE's
+  // nodes write, and holds no lease.
+  ExportLease(std::shared_ptr<Client> client, const std::string &version, int64_t duration_ms, int64_t renew_ms,
+              int64_t ee_interval_ms = 0);
   // Stops competing and returns at once: the thread releases the lease if it
   // holds it, then ends (a round in flight finishes first).
   ~ExportLease();

@@ -51,6 +51,14 @@ try {
     code = e.code;
   }
   check(code === 412, "a failed ifGenerationMatch is a 412 to the client", String(code));
+  // A metadata patch (Kong EE's election refresh) moves `updated`, keeps timeCreated and the generation.
+  await new Promise((r) => setTimeout(r, 20));
+  const [patched] = await file.setMetadata({ metadata: { refreshed: "1" } });
+  check(patched.metadata.refreshed === "1" && patched.metadata.uploader === "node-client",
+    "the official client patches custom metadata, keeping the rest", JSON.stringify(patched.metadata));
+  check(patched.generation === meta.generation && patched.timeCreated === meta.timeCreated && patched.updated > meta.updated,
+    "a patch moves updated, keeps timeCreated and the generation",
+    `${meta.generation}/${patched.generation} ${meta.timeCreated}/${patched.timeCreated} ${meta.updated}/${patched.updated}`);
   let missing;
   try {
     await bucket.file("nope.json").download();

@@ -10,7 +10,7 @@
 //  * the GCE metadata server (GET /computeMetadata/v1/instance/service-accounts/
 //    default/token, only with "Metadata-Flavor: Google");
 //  * the JSON API: objects insert (media and multipart), get (metadata and
-//    alt=media), list (prefix, maxResults, pageToken), delete, with bearer
+//    alt=media), patch (metadata), list (prefix, maxResults, pageToken), delete, with bearer
 //    tokens checked (missing, unknown or expired: 401), ifGenerationMatch
 //    enforced (412), and errors in GCS's JSON shape.
 // Prints "listening on PORT" once ready. Test controls: POST /_test/buckets?name=B
@@ -125,8 +125,9 @@ function authorized(req, res) {
 function resource(bucket, o) {
   return {
     kind: "storage#object", id: `${bucket}/${o.name}/${o.generation}`, name: o.name, bucket,
-    generation: String(o.generation), metageneration: "1", contentType: o.contentType,
-    size: String(o.data.length), md5Hash: o.md5, crc32c: o.crc32c, etag: o.etag, updated: o.updated, timeCreated: o.updated,
+    generation: String(o.generation), metageneration: String(o.metageneration || 1), contentType: o.contentType,
+    size: String(o.data.length), md5Hash: o.md5, crc32c: o.crc32c, etag: o.etag, updated: o.updated,
+    timeCreated: o.created || o.updated,
     ...(o.metadata ? { metadata: o.metadata } : {}),
   };
 }
@@ -199,6 +200,7 @@ function handleStorage(req, res, url, body) {
     const o = { name, data, contentType, metadata, generation: ++generationCounter,
       md5: crypto.createHash("md5").update(data).digest("base64"), crc32c: crc32c(data),
       updated: new Date().toISOString() };
+    o.created = o.updated;
     o.etag = crypto.createHash("md5").update(o.md5 + o.generation).digest("base64");
     objects.set(name, o);
     res.writeHead(200, { "Content-Type": "application/json; charset=UTF-8" });
@@ -232,6 +234,33 @@ function handleStorage(req, res, url, body) {
       objects.delete(name);
       res.writeHead(204);
       return res.end();
+    }
+    if (req.method === "PATCH") {
+      // objects.patch: a metadata change moves `updated` and the
+      // metageneration; the generation and timeCreated stay (as in GCS).
+      let patch;
+      try {
+        patch = JSON.parse(body.toString("utf8"));
+      } catch {
+        return gcsError(res, 400, "parseError", "Parse Error");
+      }
+      if (!patch || typeof patch !== "object" || Array.isArray(patch)) return gcsError(res, 400, "invalid", "Invalid JSON payload.");
+      for (const field of Object.keys(patch))
+        if (field !== "metadata" && field !== "contentType")
+          return gcsError(res, 400, "invalid", `This test server does not patch '${field}'.`);
+      if (patch.contentType !== undefined) o.contentType = String(patch.contentType);
+      if (patch.metadata !== undefined) {
+        const merged = { ...(o.metadata || {}) };
+        for (const [k, v] of Object.entries(patch.metadata || {})) {
+          if (v === null) delete merged[k];
+          else merged[k] = String(v);
+        }
+        o.metadata = merged;
+      }
+      o.metageneration = (o.metageneration || 1) + 1;
+      o.updated = new Date().toISOString();
+      res.writeHead(200, { "Content-Type": "application/json; charset=UTF-8" });
+      return res.end(JSON.stringify(resource(bucket, o)));
     }
     // Without versioning only the live generation exists.
     if (url.searchParams.get("generation") !== null && url.searchParams.get("generation") !== String(o.generation))

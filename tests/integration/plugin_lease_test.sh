@@ -4,7 +4,8 @@
 # within the lease duration plus one renewal, and its late write never
 # replaces the newer configuration; a node with its clock minutes off still
 # plays by the store's clock; a store that ignores conditional writes is
-# caught at start; a node that imports and exports imports first.
+# caught at start; a node that imports and exports imports first; beside Kong
+# Enterprise's backup nodes, the plugin's take part in EE's election.
 # Needs: FC_LIB_DIR, FC_CLI, FC_RGW_ENV.
 source "$(dirname "$0")/lib.sh"
 source "$FC_RGW_ENV"
@@ -13,7 +14,9 @@ WORK=$(mktemp -d /tmp/fc-plugin-lease-test.XXXXXX)
 export FC_NODES_DIR=$WORK/nodes
 source "$ROOT/tests/kong_harness/node.sh"
 source "$ROOT/tests/integration/plugin_lib.sh"
+EE_PID=
 cleanup() {
+  [ -n "$EE_PID" ] && kill "$EE_PID" 2>/dev/null && wait "$EE_PID" 2>/dev/null
   node_stop_all
   "$ROOT/tests/fault_proxy/down.sh" "$WORK/proxy" 2>/dev/null
   [ -n "${FC_KEEP_WORK:-}" ] || rm -rf "$WORK"
@@ -47,8 +50,11 @@ start_backup() { # start_backup NAME N PREFIX [ENDPOINT] [more env]
   # shellcheck disable=SC2046
   node_start "$name" $(node_env "$prefix" "$endpoint") KONG_HARNESS_NODE_ID="$(id_of "$n")" "$@"
 }
-kill_node() { # kill_node NAME SIGNAL: the node's workers, then its master (workers would outlive it)
+kill_node() { # kill_node NAME SIGNAL: every process of the node
   local master=${FC_NODE_PIDS[$1]}
+  # The master first stopped, or it respawns the workers killed under it;
+  # then the workers, which would outlive it; then the master.
+  [ "$2" = CONT ] || kill -STOP "$master"
   pkill "-$2" -P "$master"
   kill "-$2" "$master"
 }
@@ -265,6 +271,58 @@ else
 fi
 keep_logs h
 keep_logs h2
+node_stop_all
+
+# --- 9. beside Kong Enterprise's backup nodes: their election decides, for every node
+# A Kong EE backup node, as EE registers one (strategies/s3.lua: an empty
+# object <prefix>/<version>/election/<register time>-<node id>, every round).
+: >"$WORK/empty"
+ee_node() { # ee_node REGISTER_TIME: registers every second until killed
+  local key=mixed/$VERSION/election/$1-ee-node-1
+  while :; do
+    aws --endpoint-url "$FC_RGW_ENDPOINT" s3api put-object --bucket "$BUCKET" --key "$key" --body "$WORK/empty" >/dev/null 2>&1
+    sleep 1
+  done
+}
+ELECTION=(DP_RESILIENCE_ELECTION_INTERVAL=4)
+ee_node "$(($(date +%s) - 3600)).5" &
+EE_PID=$!
+sleep 2
+start_backup m1 12 mixed "$FC_RGW_ENDPOINT" "${ELECTION[@]}"
+start_backup m2 13 mixed "$FC_RGW_ENDPOINT" "${ELECTION[@]}"
+if wait_log m1 "Kong Enterprise's election chose ee-node-1: this node stands by" 10 &&
+   wait_log m2 "Kong Enterprise's election chose ee-node-1: this node stands by" 10; then
+  pass "beside an older Kong EE backup node, both plugin nodes obey EE's election and stand by"
+else
+  failed "beside an older Kong EE backup node, both plugin nodes obey EE's election" "$(grep fallback-config "$(node_log m1)" | tail -3)"
+fi
+check_contains "$(grep 'Kong Enterprise backup nodes register under' "$(node_log m1)")" \
+  "s3://$BUCKET/mixed/$VERSION/election/: this node takes part in their election" "and say so in the log"
+registered=$(aws --endpoint-url "$FC_RGW_ENDPOINT" s3 ls "s3://$BUCKET/mixed/$VERSION/election/" | grep -c -e "-$(id_of 12)\$" -e "-$(id_of 13)\$")
+check_eq "$registered" 2 "they register as EE's nodes do (<register time>-<node id>)"
+for n in m1 m2; do deliver "$n" "$WORK/c1.json"; done
+sleep 4
+check_eq "$(($(exports_of m1) + $(exports_of m2)))" 0 "neither exports while EE's node is elected"
+kill "$EE_PID"; wait "$EE_PID" 2>/dev/null; EE_PID=
+if ML=$(wait_leader 1 25 m1 m2); then pass "once EE's registrations go stale, they return to the lease ($ML)"; else failed "once EE's registrations go stale, they return to the lease"; fi
+if wait_stored mixed "$WORK/c1.json" 8; then pass "and the holder exports what waited"; else failed "and the holder exports what waited"; fi
+check_contains "$(grep 'back to the export lease' "$(node_log m1)")" "no other node registers under" "the return is logged"
+before=$(($(exports_of m1) + $(exports_of m2)))
+ee_node "$(date +%s).5" & # a younger EE node: the oldest plugin registration is EE's choice now
+EE_PID=$!
+if wait_log m1 "Kong Enterprise's election chose" 15 2 && wait_log m2 "Kong Enterprise's election chose" 15 2; then
+  elected=$(( $(count m1 "election chose this node") + $(count m2 "election chose this node") ))
+  check_eq "$elected" 1 "beside a younger EE node, exactly one plugin node is EE's choice"
+else
+  failed "beside a younger EE node, the plugin nodes follow EE's election again"
+fi
+for n in m1 m2; do deliver "$n" "$WORK/c2.json"; done
+if wait_stored mixed "$WORK/c2.json" 10; then pass "and it exports"; else failed "and it exports"; fi
+sleep 2
+check_eq "$(($(exports_of m1) + $(exports_of m2) - before))" 1 "once: a mixed fleet has exactly one exporter"
+kill "$EE_PID"; wait "$EE_PID" 2>/dev/null; EE_PID=
+keep_logs m1
+keep_logs m2
 node_stop_all
 
 for f in "$FC_NODES_DIR"/*/logs/error.log; do

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "client.h"
 #include "crypto/digest.h"
 #include "lease/conditional_write_probe.h"
+#include "lease/ee_election.h"
 #include "lease/lease.h"
 #include "lease/lease_record.h"
 #include "storage/file_storage.h"
@@ -53,7 +55,16 @@ class ClockedStorage : public Storage {
   ObjectInfo get(const std::string &key, http::Sink &sink) override { return stamped(inner_.get(key, sink)); }
   ObjectInfo head(const std::string &key) override { return stamped(inner_.head(key)); }
   void remove(const std::string &key) override { inner_.remove(key); }
-  std::vector<ObjectInfo> list(const std::string &prefix) override { return inner_.list(prefix); }
+  void touch(const std::string &key) override {
+    inner_.touch(key);
+    std::lock_guard<std::mutex> lock(mutex_);
+    modified_[key] = now_;
+  }
+  std::vector<ObjectInfo> list(const std::string &prefix) override {
+    std::vector<ObjectInfo> out = inner_.list(prefix);
+    for (ObjectInfo &o : out) o = stamped(o);
+    return out;
+  }
 
   std::atomic<bool> fail_next_put{false}, lose_next_answer{false}, ignore_conditions{false};
 
@@ -62,6 +73,7 @@ class ClockedStorage : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = modified_.find(info.key);
     info.last_modified = it == modified_.end() ? now_.load() : it->second;
+    info.modified_ms = info.last_modified * 1000;
     info.store_time = now_;
     return info;
   }
@@ -335,6 +347,60 @@ TEST_F(LeaseTest, ALeaseObjectThatIsNotOneIsAnErrorNotAFreeLease) {
   EXPECT_EQ(back.holder, "n");
   EXPECT_EQ(back.epoch, 7u);
   EXPECT_EQ(back.duration_ms, 5000);
+}
+
+TEST(EeRegistrationName, ReadAsKongEnterpriseReadsIt) {
+  auto r = parse_ee_registration("1733112345.123-6f1c-node");
+  ASSERT_TRUE(r);
+  EXPECT_DOUBLE_EQ(r->register_time, 1733112345.123);
+  EXPECT_EQ(r->node_id, "6f1c-node");
+  r = parse_ee_registration("1733112345-abc");
+  ASSERT_TRUE(r);
+  EXPECT_DOUBLE_EQ(r->register_time, 1733112345);
+  EXPECT_FALSE(parse_ee_registration("abc-1"));
+  EXPECT_FALSE(parse_ee_registration("123-"));
+  EXPECT_FALSE(parse_ee_registration("123"));
+  EXPECT_FALSE(parse_ee_registration(".5-x"));
+}
+
+TEST_F(LeaseTest, KongEnterprisesElectionAsItsNodesRunIt) {
+  auto election = [&](const std::string &id, double registered) {
+    EeElectionOptions o;
+    o.prefix = "v/election/";
+    o.node_id = id;
+    o.interval_ms = 600000;
+    return std::make_unique<EeElection>(*storage_, o, [registered] { return registered; });
+  };
+  auto mine = election("plugin-node", 1700000500.25), ee_old = election("ee-b", 1700000100.5),
+       ee_tie = election("ee-a", 1700000100.5);
+  mine->register_self();
+  EXPECT_TRUE(fs::exists(dir_ + "/v/election/1700000500.25-plugin-node")) << "the key EE's nodes write";
+  ee_old->register_self();
+  ee_tie->register_self();
+  auto live = mine->live();
+  ASSERT_EQ(live.size(), 3u);
+  EXPECT_EQ(EeElection::leader(live)->node_id, "ee-a") << "the oldest registration, ties to the smallest node id";
+  EXPECT_FALSE(live[0].ee_node) << "this plugin's registrations tell themselves from EE's";
+  PutRequest ee;  // as Kong EE writes one: an empty object
+  ee.key = "v/election/1700000900.5-real-ee";
+  ee.body = http::Body::memory("", 0);
+  ee.payload.sha256 = crypto::sha256("");
+  storage_->put(ee);
+  live = mine->live();
+  ASSERT_EQ(live.size(), 4u);
+  EXPECT_EQ(std::count_if(live.begin(), live.end(), [](const EeRegistration &r) { return r.ee_node; }), 1);
+  storage_->remove(ee.key);
+  store_now_ += 300;
+  mine->register_self();  // refreshed, under the same name: its register time is its first
+  EXPECT_EQ(mine->live().size(), 3u);
+  store_now_ += 305;  // EE's nodes last refreshed 605 s ago: a round and 5 s
+  EXPECT_EQ(mine->live().size(), 3u);
+  store_now_ += 1;
+  live = mine->live();
+  ASSERT_EQ(live.size(), 1u) << "stale after the round and EE's 5 s margin";
+  EXPECT_EQ(live[0].node_id, "plugin-node");
+  EXPECT_EQ(EeElection::leader(live)->node_id, "plugin-node");
+  EXPECT_FALSE(EeElection::leader({}));
 }
 
 TEST(ClientLease, AFencedClientWritesItsConfigurationOnlyWhileLeading) {

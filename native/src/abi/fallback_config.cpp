@@ -623,6 +623,8 @@ int lease_state_of(fc::ExportLeaseState state) {
     case fc::ExportLeaseState::follower: return FC_LEASE_FOLLOWER;
     case fc::ExportLeaseState::leader: return FC_LEASE_LEADER;
     case fc::ExportLeaseState::unsupported: return FC_LEASE_UNSUPPORTED;
+    case fc::ExportLeaseState::ee_elected: return FC_LEASE_EE_ELECTED;
+    case fc::ExportLeaseState::ee_standby: return FC_LEASE_EE_STANDBY;
   }
   return FC_LEASE_STARTING;
 }
@@ -630,14 +632,14 @@ int lease_state_of(fc::ExportLeaseState state) {
 }  // namespace
 
 int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
-                          fc_lease **out, char *errbuf, size_t errbuf_len) {
+                          int64_t ee_interval_ms, fc_lease **out, char *errbuf, size_t errbuf_len) {
   return guarded(errbuf, errbuf_len, [&] {
     require(client, "client");
     require(version, "version");
     require(out, "out");
     client->client.config_key(version);  // a bad version fails now
     auto lease = std::make_unique<fc_lease>();
-    lease->lease = std::make_unique<fc::ExportLease>(client->shared, version, duration_ms, renew_ms);
+    lease->lease = std::make_unique<fc::ExportLease>(client->shared, version, duration_ms, renew_ms, ee_interval_ms);
     *out = lease.release();
   });
 }

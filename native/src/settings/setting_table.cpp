@@ -77,6 +77,12 @@ constexpr SettingSpec kTable[] = {
       "how often the holder renews the lease and the other backup nodes look at it (default: a third of "
       "lease_duration; at most half of it)", FC_SETTING_SECONDS, 0.1, kHour / 2, 0, 1},
      nullptr},
+    {SettingId::EeElectionInterval,
+     {"ee_election_interval", {"DP_RESILIENCE_ELECTION_INTERVAL"}, nullptr, nullptr, "SECONDS", "600",
+      "Kong Enterprise's election round (EE's own variable): where EE's backup nodes register under the same "
+      "prefix, this node takes part in their election with this round instead of the lease",
+      FC_SETTING_SECONDS, 1, kDay, 0, 1},
+     nullptr},
     {SettingId::S3PutParams,
      {"s3_put_params", {"KONG_CLUSTER_FALLBACK_EXPORT_S3_CONFIG"}, "s3-put-params", "s3_put_params", "JSON", nullptr,
       "extra S3 PutObject parameters in AWS SDK naming, e.g. {\"ServerSideEncryption\":\"aws:kms\"}", FC_SETTING_JSON,

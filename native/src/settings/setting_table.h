@@ -23,6 +23,7 @@ enum class SettingId : size_t {
   Lease,
   LeaseDuration,
   LeaseRenew,
+  EeElectionInterval,
   S3PutParams,
   Endpoint,
   Region,

@@ -266,6 +266,14 @@ void FileStorage::remove(const std::string &key) {
   }
 }
 
+void FileStorage::touch(const std::string &key) {
+  const std::string path = path_of(key);
+  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) fail(FC_ENOTFOUND, missing_config_message(location_.url_of(key)));
+    fail_errno("cannot touch " + path);
+  }
+}
+
 std::vector<ObjectInfo> FileStorage::list(const std::string &prefix) {
   std::vector<ObjectInfo> out;
   for (const std::string &key : regular_files_under(location_.root_dir)) {

@@ -14,6 +14,7 @@ class FileStorage : public Storage {
   ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
+  void touch(const std::string &key) override;
   std::vector<ObjectInfo> list(const std::string &prefix) override;
 
  private:

@@ -1,6 +1,8 @@
 #include "storage/gcs_storage.h"
 
 #include <openssl/rand.h>
+
+#include <ctime>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -37,6 +39,9 @@ ObjectInfo object_info(const rapidjson::Value &v) {
   info.size = std::strtoull(string_member(v, "size").c_str(), nullptr, 10);  // a string in the JSON API
   std::time_t updated;
   info.last_modified = parse_iso8601_utc(string_member(v, "updated"), &updated) ? updated : -1;
+  int64_t ms;
+  if (parse_iso8601_utc_ms(string_member(v, "updated"), &ms)) info.modified_ms = ms;
+  if (parse_iso8601_utc_ms(string_member(v, "timeCreated"), &ms)) info.created_ms = ms;
   info.etag = string_member(v, "etag");
   info.generation = string_member(v, "generation");
   info.revision = info.generation;
@@ -207,6 +212,17 @@ void GcsStorage::remove(const std::string &key) {
   if (resp.status != 204 && resp.status != 200) fail_with(call, resp);
 }
 
+void GcsStorage::touch(const std::string &key) {
+  // A metadata change is what moves `updated`; timeCreated stays.
+  const std::string body = "{\"metadata\":{\"refreshed\":\"" + std::to_string(std::time(nullptr)) + "\"}}";
+  http::RawBodyReader reader(http::Body::memory(body.data(), body.size()));
+  Call call{"objects.patch", "PATCH", object_url(key), key, {}};
+  call.headers = {{"Content-Type", "application/json"}, {"Content-Length", std::to_string(body.size())}};
+  call.body = &reader;
+  http::Response resp = send(call);
+  if (resp.status != 200) fail_with(call, resp);
+}
+
 std::vector<ObjectInfo> GcsStorage::list(const std::string &prefix) {
   std::vector<ObjectInfo> out;
   std::string token;
@@ -220,9 +236,13 @@ std::vector<ObjectInfo> GcsStorage::list(const std::string &prefix) {
     if (resp.status != 200) fail_with(call, resp);
     rapidjson::Document doc = parse_json(resp.body, "objects.list " + location_.url_of(prefix));
     auto items = doc.FindMember("items");
+    const std::string date = resp.header("date");
     if (items != doc.MemberEnd() && items->value.IsArray())
       for (const auto &item : items->value.GetArray())
-        if (item.IsObject()) out.push_back(object_info(item));
+        if (item.IsObject()) {
+          out.push_back(object_info(item));
+          out.back().store_time = date.empty() ? -1 : parse_http_date(date);
+        }
     std::string next = string_member(doc, "nextPageToken");
     if (next.empty()) break;
     if (next == token) fail(FC_ESTORAGE, "objects.list " + location_.url_of(prefix) + ": the listing repeats its page token");

@@ -26,6 +26,7 @@ class GcsStorage : public Storage {
   ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
+  void touch(const std::string &key) override;
   std::vector<ObjectInfo> list(const std::string &prefix) override;
   // For tests: how many access tokens were fetched.
   size_t token_refreshes() const { return tokens_->refreshes(); }

@@ -200,6 +200,10 @@ void S3Storage::remove(const std::string &key) {
   if (resp.status != 204 && resp.status != 200) fail_with(call, resp);
 }
 
+void S3Storage::touch(const std::string &key) {
+  fail(FC_EINVAL, "S3 cannot refresh " + location_.url_of(key) + " without rewriting it");
+}
+
 std::vector<ObjectInfo> S3Storage::list(const std::string &prefix) {
   std::vector<ObjectInfo> out;
   std::string token;
@@ -210,7 +214,11 @@ std::vector<ObjectInfo> S3Storage::list(const std::string &prefix) {
     http::Response resp = send_with_retries(call);
     if (resp.status != 200) fail_with(call, resp);
     S3ListPage page = parse_list_objects_v2(resp.body);
-    for (auto &o : page.objects) out.push_back(std::move(o));
+    const std::string date = resp.header("date");
+    for (auto &o : page.objects) {
+      o.store_time = date.empty() ? -1 : parse_http_date(date);
+      out.push_back(std::move(o));
+    }
     if (!page.truncated) break;
     if (page.next_continuation_token == token)
       fail(FC_ESTORAGE, "ListObjectsV2 " + location_.url_of(prefix) + ": the listing repeats its continuation token");

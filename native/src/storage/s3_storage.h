@@ -36,6 +36,7 @@ class S3Storage : public Storage {
   ObjectInfo get(const std::string &key, http::Sink &sink) override;
   ObjectInfo head(const std::string &key) override;
   void remove(const std::string &key) override;
+  void touch(const std::string &key) override;
   std::vector<ObjectInfo> list(const std::string &prefix) override;
 
  private:

@@ -61,6 +61,8 @@ S3ListPage parse_list_objects_v2(std::string_view xml) {
     if (size.empty() || *end != '\0') fail(FC_ESTORAGE, "the object listing has an entry with a bad <Size>");
     std::time_t t;
     info.last_modified = parse_iso8601_utc(child_text(c, "LastModified"), &t) ? static_cast<int64_t>(t) : -1;
+    int64_t ms;
+    if (parse_iso8601_utc_ms(child_text(c, "LastModified"), &ms)) info.modified_ms = ms;
     page.objects.push_back(std::move(info));
   }
   return page;

@@ -26,6 +26,8 @@ struct ObjectInfo {
   // (S3, file://), the generation (GCS).
   std::string revision;
   int64_t store_time = -1;     // the store's clock when it answered (its Date), unix seconds
+  int64_t created_ms = -1;     // GCS: timeCreated, unix milliseconds
+  int64_t modified_ms = -1;    // last_modified in milliseconds where the store gives them (listings, GCS)
 };
 
 // A write's precondition: the lease and fenced configuration writes use them.
@@ -60,7 +62,12 @@ class Storage {
   virtual ObjectInfo get(const std::string &key, http::Sink &sink) = 0;
   virtual ObjectInfo head(const std::string &key) = 0;
   virtual void remove(const std::string &key) = 0;
-  // Every object whose key starts with prefix, in key order.
+  // Refreshes an object's modification time, keeping its content and its
+  // creation time (Kong EE's GCS election refreshes its registration so).
+  // GCS and file:// only; S3 cannot (FC_EINVAL).
+  virtual void touch(const std::string &key) = 0;
+  // Every object whose key starts with prefix, in key order, with the
+  // store's time of the answer.
   virtual std::vector<ObjectInfo> list(const std::string &prefix) = 0;
 };
 

@@ -83,6 +83,20 @@ static void civil_from_days(long long z, int *y, int *m, int *d) {
   *y = static_cast<int>(yoe + era * 400 + (*m <= 2));
 }
 
+bool parse_iso8601_utc_ms(std::string_view text, int64_t *out_ms) {
+  std::time_t seconds;
+  if (!parse_iso8601_utc(text, &seconds)) return false;
+  int64_t ms = 0;
+  const size_t dot = text.find('.');
+  if (dot != std::string_view::npos) {
+    int scale = 100;
+    for (size_t i = dot + 1; i < text.size() && text[i] >= '0' && text[i] <= '9' && scale > 0; ++i, scale /= 10)
+      ms += (text[i] - '0') * scale;
+  }
+  *out_ms = static_cast<int64_t>(seconds) * 1000 + ms;
+  return true;
+}
+
 std::string format_amz_date(std::time_t t) {
   long long days = t / 86400, secs = t % 86400;
   if (secs < 0) {

@@ -176,7 +176,9 @@ typedef enum fc_lease_state {
   FC_LEASE_STARTING = 0,
   FC_LEASE_FOLLOWER = 1,
   FC_LEASE_LEADER = 2,
-  FC_LEASE_UNSUPPORTED = 3
+  FC_LEASE_UNSUPPORTED = 3,
+  FC_LEASE_EE_ELECTED = 4,
+  FC_LEASE_EE_STANDBY = 5
 } fc_lease_state;
 
 typedef struct fc_lease_info {
@@ -193,7 +195,7 @@ typedef struct fc_lease_info {
 } fc_lease_info;
 
 int fc_client_lease_start(fc_client *client, const char *version, int64_t duration_ms, int64_t renew_ms,
-                                 fc_lease **out, char *errbuf, size_t errbuf_len);
+                                 int64_t ee_interval_ms, fc_lease **out, char *errbuf, size_t errbuf_len);
 
 int fc_lease_info_get(fc_lease *lease, fc_lease_info *out, char *errbuf, size_t errbuf_len);
 

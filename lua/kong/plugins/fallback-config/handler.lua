@@ -197,12 +197,12 @@ local function ensure_lease(s, client)
     state.exporter:set_lease(nil)
     return
   end
-  local key = state.client_key .. "\nlease=" .. s.lease_duration .. "/" .. s.lease_renew
+  local key = state.client_key .. "\nlease=" .. s.lease_duration .. "/" .. s.lease_renew .. "/" .. s.ee_election_interval
   if key == state.lease_key then
     return
   end
   stop_lease()
-  local lease, err = client:lease_start(kong.version, s.lease_duration, s.lease_renew)
+  local lease, err = client:lease_start(kong.version, s.lease_duration, s.lease_renew, s.ee_election_interval)
   if not lease then
     -- Never two writers: without its lease this node does not export.
     state.exporter:hold()

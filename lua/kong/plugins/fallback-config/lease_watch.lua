@@ -6,16 +6,20 @@
 local _M = {}
 local mt = { __index = _M }
 
+local EE_STATES = { ee_elected = true, ee_standby = true }
+
 --- opts: url (of the lease, for log lines).
 function _M.new(opts)
-  return setmetatable({ url = assert(opts.url, "url"), acquisitions = 0, losses = 0 }, mt)
+  local url = assert(opts.url, "url")
+  return setmetatable({ url = url, election = url:gsub("lease%.json$", "election/"), acquisitions = 0, losses = 0 },
+    mt)
 end
 
 --- Whether a node in this lease state may upload now: it holds a lease that
 -- has not run out, or the store cannot hold one (then it exports as every
 -- backup node does without a lease).
 function _M.may_export(info)
-  return info ~= nil and (info.leading or info.state == "unsupported")
+  return info ~= nil and (info.leading or info.state == "unsupported" or info.state == "ee_elected")
 end
 
 --- Compares `info` with the last look. Returns the lines to log, as
@@ -30,7 +34,21 @@ function _M:look(info)
     say("warn", "this node lost the export lease " .. self.url .. ": " .. info.lost_reason
       .. "; it no longer exports")
   end
-  if info.state == "unsupported" then
+  if EE_STATES[info.state] and not EE_STATES[self.state] then
+    say("notice", "Kong Enterprise backup nodes register under " .. self.election .. ": this node takes part "
+      .. "in their election, as their nodes do, instead of the export lease")
+  elseif EE_STATES[self.state] and not EE_STATES[info.state] then
+    say("notice", "no other node registers under " .. self.election .. " any more: back to the export lease")
+  end
+  if EE_STATES[info.state] then
+    if info.state ~= self.state or info.holder ~= self.holder then
+      if info.state == "ee_elected" then
+        say("notice", "Kong Enterprise's election chose this node: it exports (unfenced, as their nodes write)")
+      else
+        say("notice", "Kong Enterprise's election chose " .. tostring(info.holder) .. ": this node stands by")
+      end
+    end
+  elseif info.state == "unsupported" then
     if self.state ~= "unsupported" then
       say("err", info.problem .. "; exporting without a lease, as every backup node does on Kong: "
         .. "run one backup node only, or use a store that honours them")

@@ -489,21 +489,25 @@ local LEASE_STATES = {
   [ffi.C.FC_LEASE_FOLLOWER] = "follower",
   [ffi.C.FC_LEASE_LEADER] = "leader",
   [ffi.C.FC_LEASE_UNSUPPORTED] = "unsupported",
+  [ffi.C.FC_LEASE_EE_ELECTED] = "ee_elected",
+  [ffi.C.FC_LEASE_EE_STANDBY] = "ee_standby",
 }
 
 --- Starts competing for the export lease of `version` as the client's node
 -- id; from now on the client's writes of that configuration are fenced.
--- Seconds in, milliseconds to the library.
-function client_mt:lease_start(version, duration, renew)
+-- `ee_interval` (Kong EE's election round; nil: EE's election is not looked
+-- for). Seconds in, milliseconds to the library.
+function client_mt:lease_start(version, duration, renew, ee_interval)
   local rc = lib.fc_client_lease_start(self.handle, version, math.floor(duration * 1000 + 0.5),
-    math.floor(renew * 1000 + 0.5), out_lease, errbuf, ERRBUF_LEN)
+    math.floor(renew * 1000 + 0.5), math.floor((ee_interval or 0) * 1000 + 0.5), out_lease, errbuf, ERRBUF_LEN)
   if rc ~= 0 then
     return failure(rc)
   end
   return setmetatable({ handle = ffi.gc(out_lease[0], lib.fc_lease_free) }, lease_mt)
 end
 
---- { state ("starting", "follower", "leader", "unsupported"), leading, holder
+--- { state ("starting", "follower", "leader", "unsupported", "ee_elected",
+-- "ee_standby"), leading, holder
 -- (nil: none), epoch, expires_in (seconds, nil unknown), acquisitions,
 -- losses, lost_reason, problem (nil after a good round) }.
 function lease_mt:info()

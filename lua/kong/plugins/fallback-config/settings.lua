@@ -151,6 +151,7 @@ function _M.resolve(env, conf)
   s.lease_duration = tonumber((settings:get("lease_duration")))
   local renew, renew_source = settings:get("lease_renew")
   s.lease_renew = renew and tonumber(renew) or s.lease_duration / 3
+  s.ee_election_interval = tonumber((settings:get("ee_election_interval")))
   if s.lease and s.lease_renew > s.lease_duration / 2 then
     return refuse((renew_source or _M.variable("lease_renew")) .. " must be at most half of "
       .. (settings:source("lease_duration") or _M.variable("lease_duration")) .. " (" .. s.lease_duration .. " s)")
