@@ -30,15 +30,6 @@ namespace {
 // Background work is converted and hashed in windows this size, paced between.
 constexpr size_t kPacedWindow = 16 * 1024;
 
-struct StringSink : http::Sink {
-  std::string data;
-  void write(const char *p, size_t n) override { data.append(p, n); }
-  bool restart() override {
-    data.clear();
-    return true;
-  }
-};
-
 struct FdSink : http::Sink {
   int fd;
   std::string name;
@@ -333,7 +324,7 @@ std::string Client::download(const std::string &version, http::Sink &sink) {
 }
 
 std::string Client::get(const std::string &version, std::string *sha256) {
-  StringSink sink;
+  http::StringSink sink;
   std::string hash = download(version, sink);
   if (sha256) *sha256 = std::move(hash);
   return std::move(sink.data);

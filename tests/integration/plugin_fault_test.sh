@@ -65,9 +65,12 @@ check_eq "$check_rc_create" 0 "awscli creates the test bucket"
 node_start exporter "${FAULT_ENV[@]}" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on \
   KONG_CLUSTER_FALLBACK_CONFIG_STORAGE="s3://$BUCKET/export" KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1
 exported() { count exporter "exported config"; }
+# The faults below are the configuration upload's: the export lease (the
+# default) is taken first, and its own requests are left alone.
+wait_log exporter "holds the export lease" 10 || failed "the backup node takes the export lease" "$(tail -3 "$(node_log exporter)")"
 
 # --- 503 SlowDown on every upload: retried; the latest configuration wins
-rules '[{"match":{"method":"PUT"},"fault":{"type":"status","preset":"s3_slowdown"}}]'
+rules '[{"match":{"method":"PUT","path":"config\\.json"},"fault":{"type":"status","preset":"s3_slowdown"}}]'
 config 1 >"$WORK/c1.json"
 deliver exporter "$WORK/c1.json"
 if wait_log exporter "export of config .* failed: PutObject .*HTTP 503 SlowDown.*(ESTORAGE); retrying in" 15 2; then
@@ -85,7 +88,7 @@ expect_stored export "$WORK/c2.json" "503 SlowDown: nothing older overwrote it"
 
 # --- connection reset mid-upload, three times (two tries per attempt): retried
 big 3 >"$WORK/c3.json"
-rules '[{"match":{"method":"PUT"},"times":3,"fault":{"type":"reset_request","after_bytes":10000}}]'
+rules '[{"match":{"method":"PUT","path":"config\\.json"},"times":3,"fault":{"type":"reset_request","after_bytes":10000}}]'
 deliver exporter "$WORK/c3.json"
 if wait_log exporter "export of config .* failed: PutObject .*(ENETWORK); retrying in" 15; then
   pass "reset mid-upload: reported and retried"; else failed "reset mid-upload: reported and retried" "$(tail -3 "$(node_log exporter)")"; fi
@@ -94,7 +97,7 @@ expect_stored export "$WORK/c3.json" "reset mid-upload: the store holds every by
 
 # --- the store stalls before answering, twice: the stall limit ends it, retried
 config 4 >"$WORK/c4.json"
-rules '[{"match":{"method":"PUT"},"times":2,"fault":{"type":"stall","phase":"before_response"}}]'
+rules '[{"match":{"method":"PUT","path":"config\\.json"},"times":2,"fault":{"type":"stall","phase":"before_response"}}]'
 deliver exporter "$WORK/c4.json"
 if wait_log exporter "export of config .* failed: .*no byte moved for 1000 ms (stall timeout) (2 attempts) (ENETWORK); retrying in" 15; then
   pass "stall: the stalled upload is abandoned"; else failed "stall: the stalled upload is abandoned" "$(tail -3 "$(node_log exporter)")"; fi

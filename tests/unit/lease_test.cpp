@@ -83,15 +83,6 @@ class ClockedStorage : public Storage {
   std::map<std::string, int64_t> modified_;
 };
 
-struct StringSink : http::Sink {
-  std::string data;
-  void write(const char *p, size_t n) override { data.append(p, n); }
-  bool restart() override {
-    data.clear();
-    return true;
-  }
-};
-
 class LeaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -126,16 +117,12 @@ class LeaseTest : public ::testing::Test {
     for (Node *n : nodes) n->clock_ms += seconds * 1000;
   }
   ObjectInfo write_config(Lease &lease, const std::string &body, const std::string &uploader) {
-    PutRequest r;
-    r.key = "v/config.json";
-    r.body = http::Body::memory(body.data(), body.size());
-    r.payload.size = body.size();
-    r.payload.sha256 = crypto::sha256(body);
+    PutRequest r = small_put("v/config.json", body);
     r.uploader = uploader;
     return lease.fenced_put(r);
   }
   std::string stored_config() {
-    StringSink sink;
+    http::StringSink sink;
     storage_->get("v/config.json", sink);
     return sink.data;
   }
@@ -332,12 +319,7 @@ TEST_F(LeaseTest, TheProbeTellsAStoreThatIgnoresConditionalWrites) {
 
 TEST_F(LeaseTest, ALeaseObjectThatIsNotOneIsAnErrorNotAFreeLease) {
   const std::string junk = "{\"holder\":\"x\"}";
-  PutRequest r;
-  r.key = "v/lease.json";
-  r.body = http::Body::memory(junk.data(), junk.size());
-  r.payload.size = junk.size();
-  r.payload.sha256 = crypto::sha256(junk);
-  storage_->put(r);
+  storage_->put(small_put("v/lease.json", junk));
   auto a = node("node-a");
   EXPECT_EQ(status_of([&] { a->lease->tick(); }), FC_ESTORAGE);
   EXPECT_FALSE(a->lease->leading());
@@ -381,10 +363,7 @@ TEST_F(LeaseTest, KongEnterprisesElectionAsItsNodesRunIt) {
   ASSERT_EQ(live.size(), 3u);
   EXPECT_EQ(EeElection::leader(live)->node_id, "ee-a") << "the oldest registration, ties to the smallest node id";
   EXPECT_FALSE(live[0].ee_node) << "this plugin's registrations tell themselves from EE's";
-  PutRequest ee;  // as Kong EE writes one: an empty object
-  ee.key = "v/election/1700000900.5-real-ee";
-  ee.body = http::Body::memory("", 0);
-  ee.payload.sha256 = crypto::sha256("");
+  PutRequest ee = small_put("v/election/1700000900.5-real-ee", "");  // as Kong EE writes one: an empty object
   storage_->put(ee);
   live = mine->live();
   ASSERT_EQ(live.size(), 4u);

@@ -25,6 +25,17 @@ class Sink {
   virtual bool restart() = 0;
 };
 
+// Collects a body in memory.
+class StringSink : public Sink {
+ public:
+  std::string data;
+  void write(const char *p, size_t n) override { data.append(p, n); }
+  bool restart() override {
+    data.clear();
+    return true;
+  }
+};
+
 // A transfer that ended without a complete response (FC_ENETWORK). Transient
 // failures (refused, reset, timed out, DNS, truncated) may succeed if tried
 // again; the others (an untrusted certificate, a malformed URL) will not.

@@ -13,14 +13,8 @@ constexpr std::string_view kProbeBody = "{\"probe\":\"fallback-config conditiona
 
 // Returns the stored object, or nothing when the precondition failed.
 std::optional<ObjectInfo> try_put(Storage &storage, const std::string &key, WriteCondition condition) {
-  PutRequest request;
-  request.key = key;
-  request.body = http::Body::memory(kProbeBody.data(), kProbeBody.size());
-  request.payload.size = kProbeBody.size();
-  request.payload.sha256 = crypto::sha256(kProbeBody);
-  request.condition = std::move(condition);
   try {
-    return storage.put(request);
+    return storage.put(small_put(key, kProbeBody, std::move(condition)));
   } catch (const Error &e) {
     if (e.status() == FC_EPRECONDITION) return std::nullopt;
     throw;

@@ -22,13 +22,7 @@ std::string lua_number(double v) {
 }
 
 void put_registration(Storage &storage, const std::string &key, WriteCondition condition) {
-  PutRequest request;
-  request.key = key;
-  request.body = http::Body::memory(kPluginMark.data(), kPluginMark.size());
-  request.payload.size = kPluginMark.size();
-  request.payload.sha256 = crypto::sha256(kPluginMark);
-  request.condition = std::move(condition);
-  storage.put(request);
+  storage.put(small_put(key, kPluginMark, std::move(condition)));
 }
 
 }  // namespace

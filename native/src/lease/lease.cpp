@@ -22,15 +22,6 @@ constexpr int64_t kHolderMarginMs = 1000;
 // A fenced write retried after a late write of an older epoch, at most.
 constexpr int kFencedAttempts = 3;
 
-struct StringSink : http::Sink {
-  std::string data;
-  void write(const char *p, size_t n) override { data.append(p, n); }
-  bool restart() override {
-    data.clear();
-    return true;
-  }
-};
-
 std::string random_token() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) fail(FC_EINTERNAL, "no random bytes for the lease token");
@@ -46,14 +37,9 @@ uint64_t epoch_number(const std::string &text) {
 std::optional<ObjectInfo> put_lease(Storage &storage, const std::string &key, const LeaseRecord &record,
                                     WriteCondition condition) {
   const std::string body = write_lease_record(record);
-  PutRequest request;
-  request.key = key;
-  request.body = http::Body::memory(body.data(), body.size());
-  request.payload.size = body.size();
-  request.payload.sha256 = crypto::sha256(body);
+  PutRequest request = small_put(key, body, std::move(condition));
   request.uploader = record.holder;
   request.epoch = std::to_string(record.epoch);
-  request.condition = std::move(condition);
   try {
     return storage.put(request);
   } catch (const Error &e) {
@@ -68,7 +54,7 @@ Lease::Lease(Storage &storage, LeaseOptions options, Clock clock)
     : storage_(storage), options_(std::move(options)), clock_(std::move(clock)) {}
 
 std::optional<Lease::Reading> Lease::read(Storage &storage, const std::string &key, const std::string &url) {
-  StringSink sink;
+  http::StringSink sink;
   ObjectInfo object;
   try {
     object = storage.get(key, sink);

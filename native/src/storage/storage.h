@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/json_object_check.h"
@@ -48,6 +49,10 @@ struct PutRequest {
   std::string epoch;        // the writer's lease epoch, recorded as object metadata ("": none)
   WriteCondition condition; // unmet: FC_EPRECONDITION, nothing stored
 };
+
+// A put of a small body in memory (a lease, a probe, a registration), its
+// SHA-256 computed; `body` must outlive the request.
+PutRequest small_put(const std::string &key, std::string_view body, WriteCondition condition = {});
 
 class Storage {
  public:

@@ -126,7 +126,7 @@ local state = {
   lease = nil, -- the export lease this node competes for (native.lua)
   lease_key = nil, -- the client and lease settings it was started with
   lease_watch = nil,
-  lease_allowed = false, -- set once the node may compete (after its import, if it imports)
+  lease_allowed = nil, -- whether the node may compete now (false: it imports first); nil: not decided yet
   lease_polling = false,
 }
 
@@ -274,6 +274,11 @@ local function resolve_settings()
         state.exporter:hold() -- until the lease has started (ensure_lease)
       end
     end
+    if state.lease_allowed == nil then
+      -- A node that also imports imports first (when it has no configuration
+      -- and no control plane), then competes for the lease.
+      state.lease_allowed = not (s.import and not importer.node_has_config())
+    end
     if state.lease_allowed then
       ensure_lease(s, client)
     end
@@ -400,12 +405,6 @@ local function start(premature)
     if conf.database == "off" then
       ngx.timer.at(HASH_POLL, poll_hash)
     end
-    -- A node that also imports imports first (when it has no configuration
-    -- and no control plane), then competes for the lease.
-    if not (s.import and not importer.node_has_config()) then
-      state.lease_allowed = true
-      ensure_lease(s, state.client)
-    end
   end
   if s.import then
     if conf.role ~= "data_plane" and conf.database ~= "off" then
@@ -413,7 +412,7 @@ local function start(premature)
     end
     local client = state.client
     local done = nil
-    if s.export and not state.lease_allowed then
+    if s.export and state.lease_allowed == false then
       done = function(imported_hash)
         if state.exporter then
           state.exporter:already_stored(imported_hash) -- storage holds it: not exported back
