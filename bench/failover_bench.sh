@@ -54,7 +54,7 @@ now_ms() { date +%s%3N; }
 stored_ms() { # stored_ms FILE START_MS: milliseconds from START_MS until FILE is the stored configuration
   local start=$2
   while :; do
-    if "$FC_CLI" pull --kong-version $VERSION -o "$WORK/stored.json" 2>/dev/null && same_config "$1" "$WORK/stored.json"; then
+    if "$FC_CLI" pull --kong-version $VERSION -o "$WORK/stored.json" 2>/dev/null && same_config "$1" "$WORK/stored.json" 2>/dev/null; then
       echo $(($(now_ms) - start))
       return
     fi
