@@ -243,6 +243,13 @@ void Client::fence_with(std::shared_ptr<Lease> lease) {
   fence_ = std::move(lease);
 }
 
+bool Client::swap_fence(const std::shared_ptr<Lease> &expected, std::shared_ptr<Lease> next) {
+  std::lock_guard<std::mutex> lock(fence_mutex_);
+  if (fence_ != expected) return false;
+  fence_ = std::move(next);
+  return true;
+}
+
 std::string Client::probe_conditional_writes(const std::string &version) {
   unsigned char nonce[8];
   if (RAND_bytes(nonce, sizeof nonce) != 1) fail(FC_EINTERNAL, "no random bytes for the probe's name");

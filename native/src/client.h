@@ -55,6 +55,9 @@ class Client {
   // From now on every write of that lease's configuration goes through it
   // (fenced); nullptr: unfenced again.
   void fence_with(std::shared_ptr<Lease> lease);
+  // fence_with(next) only if the fence is `expected` now: a lease changes its
+  // own fence, never a newer lease's.
+  bool swap_fence(const std::shared_ptr<Lease> &expected, std::shared_ptr<Lease> next);
   // "" when the store honours conditional writes, else why not (one line,
   // naming the store); throws when it cannot be asked.
   std::string probe_conditional_writes(const std::string &version);

@@ -77,7 +77,7 @@ struct ExportLease::Shared {
     if (!others) {
       if (ee_mode) {
         ee_mode = false;
-        client->fence_with(lease);
+        client->swap_fence(nullptr, lease);
         std::lock_guard<std::mutex> lock(mutex);
         ee_leader.clear();
       }
@@ -87,7 +87,7 @@ struct ExportLease::Shared {
     if (!ee_mode) {
       ee_mode = true;
       lease->release();  // the other plugin nodes see the same registrations and do the same
-      client->fence_with(nullptr);
+      client->swap_fence(lease, nullptr);
       ee_registered_at = -1;
     }
     // EE registers every round and counts a registration live for a round
@@ -115,7 +115,7 @@ struct ExportLease::Shared {
         problem.clear();
         if (!why.empty()) {
           unsupported = problem = why;
-          client->fence_with(nullptr);  // the single-exporter behaviour, as the caller is told
+          client->swap_fence(lease, nullptr);  // the single-exporter behaviour, as the caller is told
           return;
         }
       } catch (const std::exception &e) {
@@ -124,6 +124,10 @@ struct ExportLease::Shared {
       }
     }
     for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stopping) break;  // stopped while probing: no round, nothing to release
+      }
       const int64_t started = monotonic_ms();
       try {
         gated([&] {
@@ -134,7 +138,10 @@ struct ExportLease::Shared {
       } catch (const std::exception &e) {
         record(e.what());
       }
-      if (!sleep(renew_ms - (monotonic_ms() - started))) break;
+      // In EE's election, often enough that this node's registration never
+      // lapses (EE counts one live for a round and 5 s).
+      const int64_t every = ee_mode ? std::min<int64_t>(renew_ms, ee->interval_ms() / 2) : renew_ms;
+      if (!sleep(every - (monotonic_ms() - started))) break;
     }
     gated([&] { lease->release(); });
   }

@@ -59,10 +59,15 @@ TEST_F(FileStorageTest, RefusedUploadLeavesTheStoredConfigIntact) {
   for (std::string bad : {std::string("[1]"), std::string("{\"a\":"), std::string("")})
     EXPECT_THROW(client.put("3.9.0.0", bad.data(), bad.size()), Error);
   EXPECT_EQ(client.get("3.9.0.0"), good);
-  // No temporary file is left behind.
-  size_t files = 0;
-  for (auto &e : fs::recursive_directory_iterator(dir_ + "/store")) files += e.is_regular_file();
+  // No temporary file is left behind (the key's lock file stays; listings skip it).
+  size_t files = 0, locks = 0;
+  for (auto &e : fs::recursive_directory_iterator(dir_ + "/store")) {
+    if (!e.is_regular_file()) continue;
+    (e.path().filename().string() == ".tmp.config.json.lock" ? locks : files)++;
+  }
   EXPECT_EQ(files, 1u);
+  EXPECT_EQ(locks, 1u);
+  EXPECT_EQ(client.list().size(), 1u);
 }
 
 TEST_F(FileStorageTest, PutFileStreamsAndGetFileIsAtomic) {

@@ -233,6 +233,36 @@ TEST_F(LeaseTest, ATakeWhoseAnswerWasLostIsRecognisedAsItsOwn) {
   EXPECT_FALSE(b->lease->leading());
 }
 
+TEST_F(LeaseTest, EveryRenewalWritesADifferentBody) {
+  // S3's ETag is the body's MD5: identical renewals would share one, and a
+  // late renewal would match a taker's condition meant for the one before.
+  auto a = node("node-a");
+  a->lease->tick();
+  auto first = Lease::read(*storage_, "v/lease.json", "lease");
+  advance(10, {a.get()});
+  a->lease->tick();
+  auto second = Lease::read(*storage_, "v/lease.json", "lease");
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->record.token, first->record.token);
+  EXPECT_EQ(second->record.renewal, first->record.renewal + 1);
+  EXPECT_NE(write_lease_record(first->record), write_lease_record(second->record));
+}
+
+TEST_F(LeaseTest, ARenewalWhoseAnswerWasLostDoesNotStretchTheHoldersTime) {
+  auto a = node("node-a");
+  a->lease->tick();  // held until 29 s from now, on a's clock
+  advance(10, {a.get()});
+  storage_->lose_next_answer = true;
+  EXPECT_THROW(a->lease->tick(), Error);  // landed, unanswered: sent when, a cannot know
+  advance(10, {a.get()});
+  a->lease->tick();  // refused (the revision moved), read back as its own: no longer time from it
+  EXPECT_TRUE(a->lease->leading());
+  advance(9, {a.get()});
+  EXPECT_FALSE(a->lease->leading()) << "still counted from the last answered renewal";
+  a->lease->tick();  // from the revision it read: renewed, answered
+  EXPECT_TRUE(a->lease->leading());
+}
+
 TEST_F(LeaseTest, AFencedWriteWhoseAnswerWasLostIsNotMistakenForAnotherWriter) {
   auto a = node("node-a");
   a->lease->tick();

@@ -36,6 +36,9 @@ uint64_t epoch_number(const std::string &text) {
 // Writes a lease record; nothing when the precondition failed.
 std::optional<ObjectInfo> put_lease(Storage &storage, const std::string &key, const LeaseRecord &record,
                                     WriteCondition condition) {
+  if (!record.released && (record.holder.empty() || record.token.empty() || record.duration_ms <= 0))
+    fail(FC_EINTERNAL, "refusing to write an incomplete lease record");
+  if (record.duration_ms <= 0) fail(FC_EINVAL, "a lease's duration must be positive");
   const std::string body = write_lease_record(record);
   PutRequest request = small_put(key, body, std::move(condition));
   request.uploader = record.holder;
@@ -74,42 +77,46 @@ ObjectInfo Lease::force_release(Storage &storage, const std::string &key, const 
   LeaseRecord released = reading.record;
   released.holder.clear();
   released.released = true;
+  ++released.renewal;
   std::optional<ObjectInfo> stored = put_lease(storage, key, released, WriteCondition::if_unchanged(reading.object.revision));
   if (!stored) fail(FC_EPRECONDITION, "the lease changed since it was read: nothing was released; read it again");
   return *stored;
 }
 
 void Lease::tick() {
-  bool leader;
+  std::optional<std::pair<LeaseRecord, std::string>> held;  // the record and revision, copied together
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
-    leader = view_.role == LeaseRole::leader;
+    if (view_.role == LeaseRole::leader) held.emplace(mine_, lease_revision_);
   }
-  if (leader) renew();
+  if (held) renew(std::move(held->first), held->second);
   else compete();
 }
 
-void Lease::renew() {
-  LeaseRecord record;
-  std::string revision;
-  {
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    record = mine_;
-    revision = lease_revision_;
-  }
+void Lease::renew(LeaseRecord record, const std::string &revision) {
+  ++record.renewal;
   const int64_t sent = clock_();
   std::optional<ObjectInfo> stored = put_lease(storage_, options_.lease_key, record, WriteCondition::if_unchanged(revision));
+  const bool answered = stored.has_value();
   std::optional<Reading> now;
   if (!stored) {
-    // Taken by another node, or this renewal landed and its answer was lost.
+    // Taken by another node, or an earlier renewal landed and its answer was
+    // lost (then the store holds this acquisition's token).
     now = read(storage_, options_.lease_key, options_.url);
-    if (now && now->record.token == record.token && !now->record.released) stored = now->object;
+    if (now && now->record.token == record.token && !now->record.released) {
+      stored = now->object;
+      record.renewal = now->record.renewal;
+    }
   }
   std::lock_guard<std::mutex> lock(state_mutex_);
-  if (view_.role != LeaseRole::leader) return;  // released meanwhile
+  if (view_.role != LeaseRole::leader || mine_.token != record.token) return;  // released or lost meanwhile
   if (stored) {
     lease_revision_ = stored->revision;
-    valid_until_ms_ = sent + record.duration_ms - kHolderMarginMs;
+    mine_.renewal = record.renewal;
+    // Only a write answered now counts from now: one that landed unanswered
+    // earlier counts from when it was sent, unknown here; the next round
+    // renews from the revision just read.
+    if (answered) valid_until_ms_ = sent + record.duration_ms - kHolderMarginMs;
     return;
   }
   if (now) observe(*now);
@@ -175,7 +182,6 @@ void Lease::became_leader(const LeaseRecord &record, const ObjectInfo &stored, i
   mine_ = record;
   lease_revision_ = stored.revision;
   valid_until_ms_ = sent_at + record.duration_ms - kHolderMarginMs;
-  config_revision_.reset();  // read before the first fenced write
   view_.role = LeaseRole::leader;
   view_.holder = record.holder;
   view_.epoch = record.epoch;
@@ -187,7 +193,6 @@ void Lease::lost(const std::string &reason) {
   ++view_.losses;
   view_.lost_reason = reason;
   mine_ = {};
-  config_revision_.reset();
 }
 
 void Lease::observe(const Reading &reading) {
@@ -207,10 +212,10 @@ bool Lease::release() noexcept {
       revision = lease_revision_;
       view_.role = LeaseRole::follower;  // stop leading before the write, not after
       mine_ = {};
-      config_revision_.reset();
     }
     record.holder.clear();
     record.released = true;
+    ++record.renewal;
     return put_lease(storage_, options_.lease_key, record, WriteCondition::if_unchanged(revision)).has_value();
   } catch (...) {
     return false;  // it expires by itself
@@ -233,71 +238,53 @@ bool Lease::leading() const { return view().leading; }
 ObjectInfo Lease::fenced_put(PutRequest request) {
   std::lock_guard<std::mutex> writing(write_mutex_);
   const std::string sha256 = crypto::hex(request.payload.sha256);
-  uint64_t epoch;
-  std::optional<std::string> revision;
+  uint64_t epoch = 0;
   auto check_leading = [&] {
     std::lock_guard<std::mutex> lock(state_mutex_);
     if (view_.role != LeaseRole::leader || valid_until_ms_ - clock_() <= 0)
       fail(FC_ELEASE, "this node does not hold the export lease " + options_.url +
                           (view_.holder.empty() ? std::string() : " (held by " + one_line(view_.holder) + ")"));
+    if (epoch != 0 && mine_.epoch != epoch)
+      fail(FC_ELEASE, "this node's export lease changed during the write; not written");
     epoch = mine_.epoch;
-    revision = config_revision_;
   };
   check_leading();
   request.epoch = std::to_string(epoch);
   for (int attempt = 1;; ++attempt) {
-    if (!revision) {
-      // What is stored now, and who wrote it: a newer epoch means this node
-      // lost the lease; its own epoch, an earlier write of its own.
-      ObjectInfo stored;
-      try {
-        stored = storage_.head(options_.config_key);
-      } catch (const Error &e) {
-        if (e.status() != FC_ENOTFOUND) throw;
-      }
-      if (!stored.revision.empty()) {
-        const uint64_t theirs = epoch_number(stored.epoch);
-        const bool own_epoch = theirs == epoch && stored.uploader == request.uploader;
-        if (own_epoch && stored.sha256 == sha256) {  // this very write landed; its answer was lost
-          std::lock_guard<std::mutex> lock(state_mutex_);
-          config_revision_ = stored.revision;
-          return stored;
-        }
-        if (theirs > epoch || (theirs == epoch && !own_epoch)) {
-          const std::string reason = "the configuration was written by " + one_line(stored.uploader) + " in epoch " +
-                                     std::to_string(theirs) + ", this node's is " + std::to_string(epoch);
-          std::lock_guard<std::mutex> lock(state_mutex_);
-          if (view_.role == LeaseRole::leader && mine_.epoch == epoch) lost(reason);
-          fail(FC_ELEASE, "this node lost the export lease " + options_.url + ": " + reason);
-        }
-      }
-      revision = stored.revision;  // "" for none; an older epoch's write is replaced
-    }
-    if (attempt > 1) {
-      // Only while still leading, in the same epoch, is the write tried again.
-      const uint64_t before = epoch;
-      std::optional<std::string> known = revision;
-      check_leading();
-      if (epoch != before) fail(FC_ELEASE, "this node's export lease changed during the write; not written");
-      revision = known;
-    }
-    request.condition = revision->empty() ? WriteCondition::if_absent() : WriteCondition::if_unchanged(*revision);
+    // What is stored now, and who wrote it: a newer epoch means this node
+    // lost the lease; its own epoch and bytes, that this write is there.
+    ObjectInfo stored;
     try {
-      ObjectInfo stored = storage_.put(request);
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      config_revision_ = stored.revision;
-      return stored;
+      stored = storage_.head(options_.config_key);
     } catch (const Error &e) {
-      {
+      if (e.status() != FC_ENOTFOUND) throw;
+    }
+    if (!stored.revision.empty()) {
+      const uint64_t theirs = epoch_number(stored.epoch);
+      const bool own_epoch = theirs == epoch && stored.uploader == request.uploader;
+      if (own_epoch && stored.sha256 == sha256) return stored;  // already there (an answer lost, or the same again)
+      if (theirs > epoch || (theirs == epoch && !own_epoch)) {
+        const std::string reason = "the configuration was written by " + one_line(stored.uploader) + " in epoch " +
+                                   std::to_string(theirs) + ", this node's is " + std::to_string(epoch);
         std::lock_guard<std::mutex> lock(state_mutex_);
-        config_revision_.reset();  // unknown after any failure
+        if (view_.role == LeaseRole::leader && mine_.epoch == epoch) lost(reason);
+        fail(FC_ELEASE, "this node lost the export lease " + options_.url + ": " + reason);
       }
+    }
+    if (attempt > 1) check_leading();  // after what is stored was read: a loss says who won
+    // An older epoch's write, a foreign one (no epoch) or this node's own: replaced.
+    request.condition = stored.revision.empty() ? WriteCondition::if_absent()
+                                                : WriteCondition::if_unchanged(stored.revision);
+    try {
+      return storage_.put(request);
+    } catch (const Error &e) {
       if (e.status() != FC_EPRECONDITION) throw;
-      if (attempt == kFencedAttempts)
+      // A streamed file cannot be sent again from here (only the CLI streams
+      // files, and it holds no lease).
+      if (attempt == kFencedAttempts || request.body.file)
         fail(FC_ESTORAGE, "the configuration " + options_.config_url +
                               " changed under every write of this node; not written");
     }
-    revision.reset();  // read it again: who wrote it decides
   }
 }
 

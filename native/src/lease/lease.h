@@ -1,8 +1,11 @@
 // The export lease of one version prefix: at most one node holds it, and only
 // the holder writes that version's configuration, each write conditional on
-// the revision it last wrote or read (fencing). A node that lost the lease,
-// however long it was stalled, cannot replace a newer configuration: its write
-// fails its precondition.
+// the revision it read just before, whose epoch must not be newer than its
+// own (fencing). A node that lost the lease, however long it was stalled,
+// cannot replace a newer configuration: its write fails its precondition.
+// (On S3, whose ETag is the body's MD5, a stalled write conditional on bytes
+// identical to what the new holder wrote since still matches: the window is
+// the stall between the read and the write.)
 //
 // Expiry is judged by the store's clock: a lease is free once the store's Date
 // is more than its duration past the store's Last-Modified of it (one second
@@ -61,9 +64,10 @@ class Lease {
   bool leading() const;
 
   // Writes the fenced configuration: only while leading, conditional on the
-  // revision this node last wrote or read, with its epoch as metadata. A
-  // refused precondition means another node wrote it: the lease is lost, and
-  // the write fails with FC_ELEASE, as it does when this node does not lead.
+  // revision read just before (who wrote it decides: a newer epoch means the
+  // lease is lost), with this node's epoch as metadata. A refused
+  // precondition is read again and decided the same way. FC_ELEASE when this
+  // node does not lead, or just learnt it does not.
   ObjectInfo fenced_put(PutRequest request);
   const std::string &config_key() const { return options_.config_key; }
 
@@ -79,7 +83,7 @@ class Lease {
   static ObjectInfo force_release(Storage &storage, const std::string &key, const Reading &reading);
 
  private:
-  void renew();
+  void renew(LeaseRecord record, const std::string &revision);
   void compete();
   // Writes the lease record conditionally; nothing when the precondition failed.
   std::optional<ObjectInfo> put_record(const LeaseRecord &record, WriteCondition condition);
@@ -100,7 +104,6 @@ class Lease {
   LeaseRecord mine_;              // the record this node holds, while leader
   std::string lease_revision_;    // of the lease object, as last written or read
   int64_t valid_until_ms_ = 0;    // on clock_, while leader
-  std::optional<std::string> config_revision_;  // leader: the configuration's, "" for none; unset: unknown
   // A take whose answer never came (a timeout, a reset): if the store shows
   // its token at the next round, it landed. (compete() only: no lock needed.)
   struct Attempt {

@@ -32,6 +32,8 @@ std::string write_lease_record(const LeaseRecord &r) {
   w.Int64(r.duration_ms);
   w.Key("released");
   w.Bool(r.released);
+  w.Key("renewal");
+  w.Uint64(r.renewal);
   w.EndObject();
   return std::string(out.GetString(), out.GetSize());
 }
@@ -58,6 +60,8 @@ LeaseRecord parse_lease_record(std::string_view body, const std::string &what) {
   r.duration_ms = duration->value.GetInt64();
   auto released = doc.FindMember("released");
   r.released = released != doc.MemberEnd() && released->value.IsBool() && released->value.GetBool();
+  auto renewal = doc.FindMember("renewal");
+  r.renewal = renewal != doc.MemberEnd() && renewal->value.IsUint64() ? renewal->value.GetUint64() : 0;
   return r;
 }
 

@@ -14,6 +14,10 @@ struct LeaseRecord {
   std::string token;         // random, per acquisition: tells a holder's own write from another's
   int64_t duration_ms = 0;   // valid this long after the store's Last-Modified
   bool released = false;     // given up by its holder or by hand: free at once
+  // Grows with every write of the holder: no two writes have the same body,
+  // so none has the same ETag (S3's is the body's MD5), and a late renewal
+  // never matches a condition meant for the one before it.
+  uint64_t renewal = 0;
 };
 
 std::string write_lease_record(const LeaseRecord &record);

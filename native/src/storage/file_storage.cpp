@@ -203,6 +203,9 @@ ObjectInfo FileStorage::put(const PutRequest &req) {
   }
   tmp.fd = -1;
   const std::string where = location_.url_of(req.key);
+  // Every write takes the key's lock: a conditional write's check and rename
+  // must see no other write between them, conditional or not.
+  KeyLock lock(dir + "/" + std::string(kTempPrefix) + fs::path(path).filename().string() + ".lock");
   switch (req.condition.kind) {
     case WriteCondition::Kind::always:
       if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
@@ -217,7 +220,6 @@ ObjectInfo FileStorage::put(const PutRequest &req) {
       }
       break;
     case WriteCondition::Kind::unchanged: {
-      KeyLock lock(dir + "/" + std::string(kTempPrefix) + fs::path(path).filename().string() + ".lock");
       if (current_revision(req.key, path) != req.condition.revision)
         fail(FC_EPRECONDITION, "PUT " + where + ": the object is not the revision the write was conditional on");
       if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_errno("cannot rename into " + path);
