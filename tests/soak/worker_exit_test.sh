@@ -39,8 +39,10 @@ node -e '
 HOLE_PID=$!
 for _ in $(seq 1 50); do grep -q listening "$WORK/hole.log" 2>/dev/null && break; sleep 0.1; done
 
-# One worker: the backup work runs in worker 0 only.
-FC_NODE_WORKERS=1 node_start exporter \
+# One worker: the backup work runs in worker 0 only. The export lease off: it
+# would wait on the black hole first, and no export would start (this test is
+# the export job's; the lease's rounds end with the process, util/exit_gate).
+FC_NODE_WORKERS=1 node_start exporter KONG_CLUSTER_FALLBACK_CONFIG_LEASE=off \
   KONG_CLUSTER_FALLBACK_CONFIG_EXPORT=on KONG_CLUSTER_FALLBACK_CONFIG_EXPORT_DELAY=1 \
   KONG_CLUSTER_FALLBACK_CONFIG_STORAGE=s3://black-hole/p KONG_HARNESS_VERSION=3.9.1.0 \
   AWS_CONFIG_STORAGE_ENDPOINT="http://127.0.0.1:$HOLE_PORT" AWS_REGION=us-east-1 \
